@@ -70,7 +70,7 @@ func Float32ToFloat16(f float32) uint16 {
 		return sign | 0x7c00
 	case exp > 142: // overflow: 127+15
 		return sign | 0x7c00
-	case exp < 103: // too small even for a subnormal
+	case exp < 102: // below half the smallest subnormal: rounds to zero
 		return sign
 	case exp < 113: // subnormal half
 		mant |= 0x800000
