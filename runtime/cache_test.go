@@ -1,0 +1,212 @@
+package runtime
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+const cacheTestRules = `version: "1.0"
+dispatch_rules:
+  - operation: attention.causal
+    kernel: slow
+    priority: 100
+    conditions: {seq_len_gt: 2048, batch_size_in: [3, 5]}
+  - operation: attention.causal
+    kernel: medium
+    priority: 90
+    conditions: {num_heads_lte: 4, tp_size_ne: 2}
+  - operation: "attention.*"
+    kernel: slow
+    conditions: {seq_len_k_regex: "^1"}
+  - operation: norm.rms
+    kernel: rms_fast
+    conditions: {device_gte: 1}
+`
+
+// interesting values sit on and around the thresholds of testRegistry,
+// randomRegistry and cacheTestRules, plus a few arbitrary ones.
+var interesting = []int32{0, 1, 2, 3, 4, 5, 7, 8, 15, 16, 17, 63, 64, 65, 100, 127, 128, 129, 136, 2047, 2048, 2049, 4095, 4096, 4097, 8192, 8193, 12345}
+
+func randomInt(r *rand.Rand) int32 {
+	if r.IntN(8) == 0 {
+		return r.Int32N(20000) - 100
+	}
+	return interesting[r.IntN(len(interesting))]
+}
+
+func randomContext(r *rand.Rand, reg *Registry) Context {
+	c := Context{
+		Op:                    OpID(r.IntN(len(reg.Ops))),
+		Platform:              Platform(r.IntN(int(numPlatforms))),
+		DType:                 DType(r.IntN(int(numDTypes))),
+		Layout:                Layout(r.IntN(int(numLayouts))),
+		SM:                    []int32{0, 70, 75, 80, 86, 90, 100}[r.IntN(7)],
+		IsCausal:              r.IntN(2) == 0,
+		EnableGQA:             r.IntN(4) == 0,
+		IsCUDAGraphCapturing:  r.IntN(4) == 0,
+		RequiresDeterministic: r.IntN(4) == 0,
+		DropoutP:              []float32{0, 0, 0.1, 1e-7}[r.IntN(4)],
+	}
+	ints := c.intFields()
+	for i := range ints {
+		if i != int(FieldSM-FieldDevice) {
+			ints[i] = randomInt(r)
+		}
+	}
+	return c
+}
+
+// randomRegistry is testRegistry with every kernel's constraints redrawn.
+func randomRegistry(r *rand.Rand) *Registry {
+	reg := testRegistry()
+	rng := func() Range {
+		var rg Range
+		if r.IntN(2) == 0 {
+			rg.Min = interesting[r.IntN(len(interesting))]
+		}
+		if r.IntN(2) == 0 {
+			rg.Max = interesting[r.IntN(len(interesting))]
+		}
+		if r.IntN(4) == 0 {
+			rg.Multiple = []int32{2, 8, 16}[r.IntN(3)]
+		}
+		return rg
+	}
+	for i := range reg.Kernels {
+		k := &reg.Kernels[i]
+		k.Constraints = Constraints{
+			Platform:        k.Backend,
+			DTypes:          DTypeSet(r.IntN(16)) &^ 1,
+			Layouts:         LayoutSet(r.IntN(32)),
+			MinSM:           []int32{0, 0, 75, 80}[r.IntN(4)],
+			MaxSM:           []int32{0, 0, 86, 90}[r.IntN(4)],
+			HeadDim:         rng(),
+			SeqLenQ:         rng(),
+			SeqLenK:         rng(),
+			BatchSize:       rng(),
+			SupportsGQA:     r.IntN(2) == 0,
+			SupportsDropout: r.IntN(2) == 0,
+			CUDAGraphSafe:   r.IntN(2) == 0,
+			Deterministic:   r.IntN(2) == 0,
+		}
+	}
+	return reg
+}
+
+func sameDecision(a, b *decision) bool {
+	if !slices.Equal(a.kernels, b.kernels) || !slices.Equal(a.sources, b.sources) || (a.noKernel == nil) != (b.noKernel == nil) {
+		return false
+	}
+	return a.noKernel == nil || slices.Equal(a.noKernel.Rejections, b.noKernel.Rejections)
+}
+
+// TestCachedDecisionEqualsFullEvaluation checks the quantised cache key over
+// random registries, a rules policy and many random contexts: the decision
+// computed from the key equals the one computed from the context, and a
+// dispatch runs the first candidate of the full evaluation.
+func TestCachedDecisionEqualsFullEvaluation(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for round := range 40 {
+		reg := randomRegistry(r)
+		if round == 0 {
+			reg = testRegistry()
+		}
+		if round%2 == 1 {
+			SetCUDAAvailable(true)
+		}
+		var opts []Option
+		if round%4 < 2 {
+			reg.Policy = cacheTestRules
+		}
+		e, err := NewEngine(reg, append(opts, WithMode(ModeDynamic), WithLogger(nil), WithCacheSize(64))...)
+		SetCUDAAvailable(false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if round%2 == 1 {
+			SetCUDAAvailable(true)
+		}
+		s := e.snap.Load()
+		ks := &kernels{}
+		hits := 0
+		var recent []Context
+		for range 2000 {
+			c := randomContext(r, reg)
+			if len(recent) > 0 && r.IntN(2) == 0 { // revisit: a hit, or a near miss in the same intervals
+				c2 := recent[r.IntN(len(recent))]
+				c2.SeqLenK = c.SeqLenK
+				c = c2
+			}
+			recent = append(recent, c)
+			if len(recent) > 32 {
+				recent = recent[1:]
+			}
+			plan := &s.plans[c.Op]
+			key := plan.quantise(&c)
+			var packed cacheKey
+			plan.keyOf(&c, &packed)
+			if packed != packKey(&key) {
+				t.Fatalf("round %d: keyOf(%+v) = %x, want packKey(quantise) = %x", round, c, packed, packKey(&key))
+			}
+			full, cached := e.decide(s.policy, &c), e.decide(s.policy, &key)
+			if !sameDecision(full, cached) {
+				t.Fatalf("round %d: context %+v\nkey %+v\nfull %v %v\nkeyed %v %v", round, c, key, full.kernels, full.noKernel, cached.kernels, cached.noKernel)
+			}
+			var res Result
+			err := ks.dispatch(e, c, &res)
+			if (err == nil) != (full.noKernel == nil) || (err == nil && res.Kernel != full.kernels[0]) {
+				t.Fatalf("round %d: context %+v: dispatch ran %s (err %v), full evaluation says %v", round, c, res.KernelName, err, full.kernels)
+			}
+			if res.Cached {
+				hits++
+			}
+		}
+		SetCUDAAvailable(false)
+		if hits == 0 {
+			t.Fatalf("round %d: no cache hits in 2000 dispatches", round)
+		}
+		if n := s.cache.len(); n > 64 {
+			t.Fatalf("cache holds %d entries, bound is 64", n)
+		}
+	}
+}
+
+func TestKeyDropsFieldsNoKernelReads(t *testing.T) {
+	reg := testRegistry()
+	plan := planKeys(reg, 1, nil) // norm.rms: only batch_size >= 16 matters
+	a, b := Context{Op: 1, BatchSize: 20, SeqLenK: 7, HeadDim: 64, TPSize: 2}, Context{Op: 1, BatchSize: 9000, SeqLenK: 99, HeadDim: 128}
+	if plan.quantise(&a) != plan.quantise(&b) {
+		t.Fatalf("keys differ: %+v vs %+v", plan.quantise(&a), plan.quantise(&b))
+	}
+	c := Context{Op: 1, BatchSize: 15}
+	if plan.quantise(&a) == plan.quantise(&c) {
+		t.Fatal("batch sizes on either side of 16 must key apart")
+	}
+	// Decode steps: seq_len_k changes every call but stays in one interval.
+	attn := planKeys(reg, 0, nil)
+	first := attnCtx()
+	for n := int32(1); n <= 4096; n += 97 {
+		step := attnCtx()
+		step.SeqLenK = n
+		if attn.quantise(&step) != attn.quantise(&first) {
+			t.Fatalf("seq_len_k %d keys apart from %d", n, first.SeqLenK)
+		}
+	}
+}
+
+func TestCacheStaysBounded(t *testing.T) {
+	dc := newDecisionCache(16)
+	d := &decision{}
+	for i := range int32(1000) {
+		c := Context{HeadDim: i}
+		k := packKey(&c)
+		dc.put(&k, k.hash(), d)
+		if dc.get(&k, k.hash()) != d {
+			t.Fatalf("entry %d not found right after put", i)
+		}
+	}
+	if n := dc.len(); n != 16 {
+		t.Fatalf("cache holds %d entries, want its 16 slots full", n)
+	}
+}

@@ -1,0 +1,70 @@
+package runtime
+
+import "slices"
+
+// Sources the engine itself gives candidates, for Result.Source and Explain.
+const (
+	sourcePriority  = "priority"
+	sourceReference = "reference"
+)
+
+// rejects returns every reason kernel k cannot serve context c under policy
+// p: its constraints, a missing CUDA driver, and the policy's allows/denies.
+func (e *Engine) rejects(p *Policy, k KernelID, c *Context) Reasons {
+	info := &e.reg.Kernels[k]
+	rs := info.Constraints.Check(c)
+	if info.Backend == PlatformCUDA && !cudaAvailable.Load() {
+		rs = rs.With(NoCUDADriver)
+	}
+	if p != nil && !p.Admits(k) {
+		rs = rs.With(DeniedByPolicy)
+	}
+	return rs
+}
+
+// decide evaluates the candidate list for c (a cache key) in DESIGN §5
+// order: the policy's prefix (lock, rules, chain, fallback policy), then the
+// remaining fitting kernels by priority, then the reference kernel. Every
+// candidate fits c and is admitted by the policy; none appears twice.
+func (e *Engine) decide(p *Policy, c *Context) *decision {
+	op := &e.reg.Ops[c.Op]
+	d := &decision{}
+	prefix := 0 // only policy-chosen kernels can repeat: op.Kernels has each once
+	add := func(k KernelID, source string) {
+		if slices.Contains(d.kernels[:prefix], k) {
+			return
+		}
+		if e.rejects(p, k, c).Empty() {
+			d.kernels = append(d.kernels, k)
+			d.sources = append(d.sources, source)
+		}
+	}
+	if p != nil {
+		for _, ch := range p.Prefix(c, nil) {
+			add(ch.Kernel, p.Describe(ch.Source))
+			prefix = len(d.kernels)
+		}
+	}
+	for _, k := range op.Kernels {
+		if k != op.Reference {
+			add(k, sourcePriority)
+		}
+	}
+	add(op.Reference, sourceReference)
+	if len(d.kernels) == 0 {
+		d.noKernel = &NoKernelError{Op: op.Name}
+		for _, k := range op.Kernels {
+			d.noKernel.Rejections = append(d.noKernel.Rejections, Rejection{Kernel: e.reg.Kernels[k].Name, Reasons: e.rejects(p, k, c)})
+		}
+	}
+	return d
+}
+
+// miss evaluates the decision for the quantised context q and caches it
+// under key. It takes both by value so that only a miss, never a hit, moves
+// them to the heap.
+func (s *snapshot) miss(e *Engine, q Context, key cacheKey, h uint64) *decision {
+	d := e.decide(s.policy, &q)
+	s.cache.put(&key, h, d)
+	return d
+}
