@@ -1,0 +1,157 @@
+package gen
+
+import (
+	"fmt"
+	"go/types"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/layerzero/lzgen/diag"
+	"golang.org/x/tools/go/packages"
+)
+
+// The signature check: a cpu kernel's Go function must take exactly its
+// operation's params and return error. A mismatch is reported at the
+// manifest line, not as a compile error in generated code.
+
+// FuncResolver loads the type information of the Go packages cpu kernels
+// live in.
+type FuncResolver interface {
+	// Resolve returns the packages with the given import paths. A package
+	// that cannot be loaded is missing from the map, or has an error.
+	Resolve(importPaths []string) (map[string]*types.Package, error)
+}
+
+// PackageLoader is a FuncResolver backed by golang.org/x/tools/go/packages,
+// run in Dir (the output directory, so that the user's go.mod decides which
+// versions are loaded). It caches what it loaded, so one loader can serve
+// many runs.
+type PackageLoader struct {
+	Dir   string
+	mu    sync.Mutex
+	cache map[string]*types.Package
+	errs  map[string]error
+}
+
+// NewPackageLoader returns a loader that resolves import paths from dir.
+func NewPackageLoader(dir string) *PackageLoader {
+	return &PackageLoader{Dir: dir, cache: map[string]*types.Package{}, errs: map[string]error{}}
+}
+
+// Resolve loads the packages not loaded yet in one go/packages call.
+func (l *PackageLoader) Resolve(importPaths []string) (map[string]*types.Package, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var missing []string
+	for _, p := range importPaths {
+		if _, ok := l.cache[p]; !ok && l.errs[p] == nil {
+			missing = append(missing, p)
+		}
+	}
+	if len(missing) > 0 {
+		cfg := &packages.Config{Mode: packages.NeedName | packages.NeedTypes, Dir: l.Dir}
+		pkgs, err := packages.Load(cfg, missing...)
+		if err != nil {
+			return nil, fmt.Errorf("loading kernel packages: %w", err)
+		}
+		for _, p := range pkgs {
+			if len(p.Errors) > 0 {
+				l.errs[p.PkgPath] = p.Errors[0]
+				continue
+			}
+			l.cache[p.PkgPath] = p.Types
+		}
+	}
+	out := make(map[string]*types.Package, len(importPaths))
+	for _, p := range importPaths {
+		if t, ok := l.cache[p]; ok {
+			out[p] = t
+		}
+	}
+	return out, nil
+}
+
+// goTypeOf is the Go type a manifest param type stands for.
+var goTypeOf = [...]string{TypeTensor: runtimePkg + ".Tensor", TypeFloat32: "float32", TypeFloat64: "float64",
+	TypeInt: "int", TypeInt32: "int32", TypeInt64: "int64", TypeBool: "bool"}
+
+// checkSignatures checks every cpu kernel function of m and returns the
+// loaded packages' names by import path.
+func checkSignatures(m *model, r FuncResolver, diags *diag.List) map[string]string {
+	var paths []string
+	for _, k := range m.kernels {
+		if k.cuda == nil && !slices.Contains(paths, k.cpuPkg) {
+			paths = append(paths, k.cpuPkg)
+		}
+	}
+	slices.Sort(paths)
+	if len(paths) == 0 {
+		return nil
+	}
+	pkgs, err := r.Resolve(paths)
+	if err != nil {
+		diags.Errorf(m.kernels[0].cpuPos, "%v", err)
+		return nil
+	}
+	names := make(map[string]string, len(pkgs))
+	for path, pkg := range pkgs {
+		names[path] = pkg.Name()
+	}
+	for _, k := range m.kernels {
+		if k.cuda != nil {
+			continue
+		}
+		pkg, ok := pkgs[k.cpuPkg]
+		if !ok {
+			diags.Errorf(k.cpuPos, "kernel %s: cannot load package %q", k.name, k.cpuPkg)
+			continue
+		}
+		if msg, hint := signatureProblem(pkg, k); msg != "" {
+			diags.Errorf(k.cpuPos, "kernel %s: %s", k.name, msg)
+			diags.Hint("%s", hint)
+		}
+	}
+	return names
+}
+
+// signatureProblem describes how k's function differs from its op's params,
+// with a hint, or returns "".
+func signatureProblem(pkg *types.Package, k *kernelModel) (msg, hint string) {
+	hint = fmt.Sprintf("operation %s wants func(%s) error", k.op.name, paramList(k.op.params))
+	obj := pkg.Scope().Lookup(k.cpuFunc)
+	if obj == nil {
+		if h := diag.DidYouMean(k.cpuFunc, pkg.Scope().Names()); h != "" {
+			hint = h
+		}
+		return fmt.Sprintf("package %s has no function %s", pkg.Path(), k.cpuFunc), hint
+	}
+	fn, ok := obj.(*types.Func)
+	if !ok {
+		return fmt.Sprintf("%s.%s is not a function", pkg.Path(), k.cpuFunc), hint
+	}
+	sig := fn.Type().(*types.Signature)
+	qual := func(p *types.Package) string { return p.Path() }
+	got := types.TypeString(sig, qual)
+	if sig.TypeParams() != nil || sig.Variadic() || sig.Recv() != nil {
+		return fmt.Sprintf("%s.%s has signature %s", pkg.Path(), k.cpuFunc, got), hint
+	}
+	params := k.op.params
+	ok = sig.Params().Len() == len(params) && sig.Results().Len() == 1 &&
+		types.TypeString(sig.Results().At(0).Type(), qual) == "error"
+	for i := 0; ok && i < len(params); i++ {
+		ok = types.TypeString(sig.Params().At(i).Type(), qual) == goTypeOf[params[i].typ]
+	}
+	if !ok {
+		return fmt.Sprintf("%s.%s has signature %s", pkg.Path(), k.cpuFunc, strings.TrimPrefix(got, "func")), hint
+	}
+	return "", ""
+}
+
+func paramList(params []param) string {
+	parts := make([]string, len(params))
+	for i, p := range params {
+		parts[i] = p.name + " " + strings.TrimPrefix(goTypeOf[p.typ], runtimePkg[:strings.LastIndex(runtimePkg, "/")+1])
+	}
+	return strings.Join(parts, ", ")
+}
