@@ -72,12 +72,7 @@ func (e *emitter) registry(f *jen.File) {
 func (e *emitter) invoke(f *jen.File, op *opModel) {
 	var cases []jen.Code
 	for _, k := range op.byPrio {
-		var body []jen.Code
-		if k.cuda != nil {
-			body = append(body, jen.Id("c").Op(":=").Id(opFunc(op, "Context")).Call(paramArgs(op.params)...))
-		}
-		body = append(body, jen.Return(directCall(k)))
-		cases = append(cases, jen.Case(jen.Id(kernelConst(k))).Block(body...))
+		cases = append(cases, jen.Case(jen.Id(kernelConst(k))).Block(jen.Return(directCall(k))))
 	}
 	params := append([]jen.Code{jen.Id("id").Add(rt("KernelID"))}, paramDecls(op.params)...)
 	f.Commentf("%s calls kernel id of %s; a kernel panic becomes a *runtime.PanicError.", invokeName(op), op.name)

@@ -60,57 +60,46 @@ func (e *emitter) args(f *jen.File, op *opModel) {
 func (e *emitter) contextBuilder(f *jen.File, op *opModel) {
 	f.Commentf("%s reads the selection context of %s from its arguments.", opFunc(op, "Context"), op.name)
 	f.Func().Id(opFunc(op, "Context")).Params(paramDecls(op.params)...).Add(rt("Context")).Block(
-		jen.Return(rt("Context").Values(contextValues(op, false))),
+		jen.Return(rt("Context").Values(contextValues(op))),
 	)
 }
 
-// checkedFields are the Context fields runtime.Constraints.Check reads.
-var checkedFields = map[runtime.Field]bool{
-	runtime.FieldPlatform: true, runtime.FieldDType: true, runtime.FieldLayout: true, runtime.FieldSM: true,
-	runtime.FieldBatchSize: true, runtime.FieldSeqLenQ: true, runtime.FieldSeqLenK: true, runtime.FieldNumHeads: true,
-	runtime.FieldNumKVHeads: true, runtime.FieldHeadDim: true, runtime.FieldDropoutP: true, runtime.FieldEnableGQA: true,
-	runtime.FieldIsCUDAGraphCapturing: true, runtime.FieldRequiresDeterministic: true,
-}
-
-// contextValues fills a runtime.Context literal for op. The static
-// dispatcher's copy (checkedOnly) holds only what constraint checks read, and
-// the SM only when a kernel of the op bounds it: its success path pays for
-// nothing else.
-func contextValues(op *opModel, checkedOnly bool) jen.Dict {
+// contextValues fills the runtime.Context literal of op's context builder.
+func contextValues(op *opModel) jen.Dict {
 	first := op.params[0].name
 	device := jen.Int32().Call(jen.Id(first).Dot("DeviceIndex").Call())
 	values := jen.Dict{
 		jen.Id("Op"):       jen.Id(opConst(op)),
 		jen.Id("Platform"): jen.Id(first).Dot("Platform").Call(),
-	}
-	if !checkedOnly {
-		values[jen.Id("Device")] = device
-	}
-	if !checkedOnly || slices.ContainsFunc(op.byPrio, func(k *kernelModel) bool { return k.when.MinSM != 0 || k.when.MaxSM != 0 }) {
-		values[jen.Id("SM")] = rt("DeviceSM").Call(device.Clone())
+		jen.Id("Device"):   device,
+		jen.Id("SM"):       rt("DeviceSM").Call(device.Clone()),
 	}
 	for _, c := range op.context {
-		if !checkedOnly || checkedFields[c.field] {
-			values[jen.Id(fieldGoNames[c.field])] = c.expr.convert(fieldValueType(c.field))
-		}
+		values[jen.Id(fieldGoNames[c.field])] = c.expr.convert(fieldValueType(c.field))
 	}
 	return values
 }
 
 // staticDispatcher writes the exported function: a switch of compiled
-// constraint checks in static order, each case a direct call.
+// constraint checks in static order, each case a direct call. The fields the
+// checks read are plain locals, so they live in registers; the full
+// runtime.Context is built only on the cold paths.
 func (e *emitter) staticDispatcher(f *jen.File, op *opModel) {
+	fields := newStaticFields(op)
 	var cases []jen.Code
+	var names []string
 	for _, k := range op.static {
-		cases = append(cases, jen.Case(condition(k)).Block(
+		cond, possible := fields.condition(k)
+		if !possible {
+			continue // the op's context can never satisfy this kernel statically
+		}
+		names = append(names, k.name)
+		cases = append(cases, jen.Case(cond).Block(
 			jen.List(jen.Id("id"), jen.Id("err")).Op("=").Id(kernelConst(k)).Op(",").Add(directCall(k)),
 		))
 	}
-	cases = append(cases, jen.Default().Block(jen.Return(jen.Id("Registry").Dot("StaticNoKernel").Call(jen.Op("&").Id("c")))))
-	names := make([]string, len(op.static))
-	for i, k := range op.static {
-		names[i] = k.name
-	}
+	cases = append(cases, jen.Default().Block(jen.Return(jen.Id("Registry").Dot("StaticNoKernel").Call(
+		jen.Id(opFunc(op, "Context")).Call(paramArgs(op.params)...)))))
 	f.Commentf("%s runs %s with the first kernel whose constraints accept the call,", op.goName, op.name)
 	f.Comment("called directly. Kernels are tried in this order:")
 	f.Comment("")
@@ -119,22 +108,178 @@ func (e *emitter) staticDispatcher(f *jen.File, op *opModel) {
 	f.Comment("When the kernel fails, the next accepting kernels in that order run; an error")
 	f.Comment("wrapping runtime.ErrInvalidArgument is the caller's and returns at once. Kernel")
 	f.Comment("panics are recovered on the fallback path only; the success path pays for nothing.")
-	f.Func().Id(op.goName).Params(paramDecls(op.params)...).Error().Block(
-		jen.Id("c").Op(":=").Add(rt("Context")).Values(contextValues(op, true)),
+	body := fields.declare()
+	body = append(body,
 		jen.Var().Id("id").Add(rt("KernelID")),
 		jen.Var().Id("err").Error(),
 		jen.Switch().Block(cases...),
 		jen.If(jen.Id("err").Op("!=").Nil()).Block(
-			jen.Return(jen.Id(opFunc(op, "Fallback")).Call(append([]jen.Code{jen.Op("&").Id("c"), jen.Id("id"), jen.Id("err")}, paramArgs(op.params)...)...)),
+			jen.Return(jen.Id(opFunc(op, "Fallback")).Call(append([]jen.Code{jen.Id("id"), jen.Id("err")}, paramArgs(op.params)...)...)),
 		),
 		jen.Return(jen.Nil()),
 	)
+	f.Func().Id(op.goName).Params(paramDecls(op.params)...).Error().Block(body...)
+}
+
+// staticFields are the context fields a static dispatcher reads, as locals
+// named ctx<Field>. A field the op's context leaves unset is its zero value,
+// known at generation time: terms over it are decided here, not at run time.
+type staticFields struct {
+	op   *opModel
+	set  [runtime.NumFields]*jen.Statement // the value expression of each field the op sets
+	used [runtime.NumFields]bool          // fields some emitted condition reads
+}
+
+func newStaticFields(op *opModel) *staticFields {
+	s := &staticFields{op: op}
+	first := op.params[0].name
+	s.set[runtime.FieldPlatform] = jen.Id(first).Dot("Platform").Call()
+	s.set[runtime.FieldSM] = rt("DeviceSM").Call(jen.Int32().Call(jen.Id(first).Dot("DeviceIndex").Call()))
+	for _, c := range op.context {
+		s.set[c.field] = c.expr.convert(fieldValueType(c.field))
+	}
+	return s
+}
+
+// ref returns the local holding f, marking it used, or nil when the op
+// never sets f (its value is then the zero value).
+func (s *staticFields) ref(f runtime.Field) *jen.Statement {
+	if s.set[f] == nil {
+		return nil
+	}
+	s.used[f] = true
+	return jen.Id("ctx" + fieldGoNames[f])
+}
+
+// declare returns the declarations of the used locals, in field order.
+func (s *staticFields) declare() []jen.Code {
+	var out []jen.Code
+	for f := range runtime.NumFields {
+		if s.used[f] {
+			out = append(out, jen.Id("ctx"+fieldGoNames[f]).Op(":=").Add(s.set[f].Clone()))
+		}
+	}
+	return out
+}
+
+// condition compiles a kernel's constraints into a Go condition that holds
+// exactly when runtime.Constraints.Check of the op's context is empty. It
+// reports false when the condition can never hold (a term over an unset
+// field that its zero value fails).
+func (s *staticFields) condition(k *kernelModel) (jen.Code, bool) {
+	w := &k.when
+	var terms []*jen.Statement
+	possible := true
+	// term adds "field op lit"; for an unset field, holds(0) decides it now.
+	term := func(f runtime.Field, op string, lit jen.Code, holds func(zero int64) bool) {
+		if v := s.ref(f); v != nil {
+			terms = append(terms, v.Op(op).Add(lit))
+		} else if !holds(0) {
+			possible = false
+		}
+	}
+	intRange := func(f runtime.Field, r runtime.Range) {
+		if r.Min != 0 {
+			term(f, ">=", jen.Lit(int(r.Min)), func(z int64) bool { return z >= int64(r.Min) })
+		}
+		if r.Max != 0 {
+			term(f, "<=", jen.Lit(int(r.Max)), func(z int64) bool { return z <= int64(r.Max) })
+		}
+		if r.Multiple > 1 {
+			if v := s.ref(f); v != nil {
+				terms = append(terms, v.Op("%").Lit(int(r.Multiple)).Op("==").Lit(0))
+			}
+		}
+	}
+	term(runtime.FieldPlatform, "==", rt(platformGoNames[w.Platform]), nil)
+	if w.MinSM != 0 {
+		term(runtime.FieldSM, ">=", jen.Lit(int(w.MinSM)), nil)
+	}
+	if w.MaxSM != 0 {
+		term(runtime.FieldSM, "<=", jen.Lit(int(w.MaxSM)), nil)
+	}
+	if w.DTypes != 0 {
+		oneOf(s, &terms, &possible, runtime.FieldDType, w.DTypes, dtypeGoNames)
+	}
+	if w.Layouts != 0 {
+		oneOf(s, &terms, &possible, runtime.FieldLayout, w.Layouts, layoutGoNames)
+	}
+	intRange(runtime.FieldHeadDim, w.HeadDim)
+	intRange(runtime.FieldSeqLenQ, runtime.Range{Min: w.SeqLenQ.Min, Max: w.SeqLenQ.Max})
+	intRange(runtime.FieldSeqLenK, runtime.Range{Min: w.SeqLenK.Min, Max: w.SeqLenK.Max})
+	intRange(runtime.FieldBatchSize, runtime.Range{Min: w.BatchSize.Min, Max: w.BatchSize.Max})
+	if !w.SupportsGQA {
+		if t := s.notGQA(); t != nil {
+			terms = append(terms, t)
+		}
+	}
+	if v := s.ref(runtime.FieldDropoutP); v != nil && !w.SupportsDropout {
+		terms = append(terms, jen.Op("!").Parens(v.Op(">").Lit(0)))
+	}
+	if !w.CUDAGraphSafe {
+		s.notSet(&terms, runtime.FieldIsCUDAGraphCapturing)
+	}
+	if !w.Deterministic {
+		s.notSet(&terms, runtime.FieldRequiresDeterministic)
+	}
+	if !possible {
+		return nil, false
+	}
+	cond := terms[0]
+	for _, t := range terms[1:] {
+		cond = cond.Op("&&").Add(t)
+	}
+	return cond, true
+}
+
+// oneOf adds "field is one of the accepted values" for an enum field (dtype
+// or layout) whose accepted set is set; names spells each value in Go.
+func oneOf[T ~uint8](s *staticFields, terms *[]*jen.Statement, possible *bool, f runtime.Field, set interface{ Has(T) bool }, names map[T]string) {
+	v := s.ref(f)
+	if v == nil {
+		*possible = *possible && set.Has(0)
+		return
+	}
+	var alts []*jen.Statement
+	for _, x := range slices.Sorted(maps.Keys(names)) {
+		if set.Has(x) {
+			alts = append(alts, v.Clone().Op("==").Add(rt(names[x])))
+		}
+	}
+	*terms = append(*terms, anyOf(alts))
+}
+
+// notSet adds "!field" for a bool field the op sets; an unset bool is false.
+func (s *staticFields) notSet(terms *[]*jen.Statement, f runtime.Field) {
+	if v := s.ref(f); v != nil {
+		*terms = append(*terms, jen.Op("!").Add(v))
+	}
+}
+
+// notGQA is !Context.IsGQA() over the fields the op sets, or nil when the
+// op's context can never be GQA.
+func (s *staticFields) notGQA() *jen.Statement {
+	var gqa []*jen.Statement
+	if enable := s.ref(runtime.FieldEnableGQA); enable != nil {
+		gqa = append(gqa, enable)
+	}
+	if kv := s.ref(runtime.FieldNumKVHeads); kv != nil {
+		other := jen.Lit(0)
+		if heads := s.ref(runtime.FieldNumHeads); heads != nil {
+			other = heads
+		}
+		gqa = append(gqa, jen.Parens(kv.Clone().Op("!=").Lit(0).Op("&&").Add(kv.Clone()).Op("!=").Add(other)))
+	}
+	if len(gqa) == 0 {
+		return nil
+	}
+	return jen.Op("!").Add(anyOf(gqa).Clone())
 }
 
 // directCall calls a kernel's implementation with the op's params.
 func directCall(k *kernelModel) *jen.Statement {
 	if k.cuda != nil {
-		return jen.Id(launchName(k)).Call(append([]jen.Code{jen.Op("&").Id("c")}, paramArgs(k.op.params)...)...)
+		return jen.Id(launchName(k)).Call(paramArgs(k.op.params)...)
 	}
 	return jen.Qual(k.cpuPkg, k.cpuFunc).Call(paramArgs(k.op.params)...)
 }
@@ -150,81 +295,14 @@ func (e *emitter) fallback(f *jen.File, op *opModel) {
 	}
 	f.Commentf("%s is the order the static dispatcher of %s tries kernels in.", order, op.name)
 	f.Var().Id(order).Op("=").Index(jen.Op("...")).Add(rt("KernelID")).Values(ids...)
-	params := append([]jen.Code{jen.Id("c").Op("*").Add(rt("Context")), jen.Id("failed").Add(rt("KernelID")), jen.Id("err").Error()}, paramDecls(op.params)...)
+	params := append([]jen.Code{jen.Id("failed").Add(rt("KernelID")), jen.Id("err").Error()}, paramDecls(op.params)...)
 	f.Commentf("%s is the cold path of %s after kernel failed returned err.", opFunc(op, "Fallback"), op.goName)
 	f.Func().Id(opFunc(op, "Fallback")).Params(params...).Error().Block(
-		jen.Return(jen.Id("Registry").Dot("StaticFallback").Call(jen.Id("c"), jen.Id(order).Index(jen.Op(":")), jen.Id("failed"), jen.Id("err"),
+		jen.Return(jen.Id("Registry").Dot("StaticFallback").Call(jen.Id(opFunc(op, "Context")).Call(paramArgs(op.params)...), jen.Id(order).Index(jen.Op(":")), jen.Id("failed"), jen.Id("err"),
 			jen.Func().Params(jen.Id("id").Add(rt("KernelID"))).Error().Block(
 				jen.Return(jen.Id(invokeName(op)).Call(append([]jen.Code{jen.Id("id")}, paramArgs(op.params)...)...)),
 			))),
 	)
-}
-
-// condition compiles a kernel's constraints into a Go condition that holds
-// exactly when runtime.Constraints.Check(c) is empty.
-func condition(k *kernelModel) jen.Code {
-	w := &k.when
-	c := func(field string) *jen.Statement { return jen.Id("c").Dot(field) }
-	terms := []*jen.Statement{c("Platform").Op("==").Add(rt(platformGoNames[w.Platform]))}
-	if w.MinSM != 0 {
-		terms = append(terms, c("SM").Op(">=").Lit(int(w.MinSM)))
-	}
-	if w.MaxSM != 0 {
-		terms = append(terms, c("SM").Op("<=").Lit(int(w.MaxSM)))
-	}
-	if w.DTypes != 0 {
-		var alts []*jen.Statement
-		for _, d := range slices.Sorted(maps.Keys(dtypeGoNames)) {
-			if w.DTypes.With(d) == w.DTypes {
-				alts = append(alts, c("DType").Op("==").Add(rt(dtypeGoNames[d])))
-			}
-		}
-		terms = append(terms, anyOf(alts))
-	}
-	if w.Layouts != 0 {
-		var alts []*jen.Statement
-		for _, l := range slices.Sorted(maps.Keys(layoutGoNames)) {
-			if w.Layouts.With(l) == w.Layouts {
-				alts = append(alts, c("Layout").Op("==").Add(rt(layoutGoNames[l])))
-			}
-		}
-		terms = append(terms, anyOf(alts))
-	}
-	terms = append(terms, rangeTerms(c("HeadDim"), w.HeadDim)...)
-	terms = append(terms, rangeTerms(c("SeqLenQ"), runtime.Range{Min: w.SeqLenQ.Min, Max: w.SeqLenQ.Max})...)
-	terms = append(terms, rangeTerms(c("SeqLenK"), runtime.Range{Min: w.SeqLenK.Min, Max: w.SeqLenK.Max})...)
-	terms = append(terms, rangeTerms(c("BatchSize"), runtime.Range{Min: w.BatchSize.Min, Max: w.BatchSize.Max})...)
-	if !w.SupportsGQA {
-		terms = append(terms, jen.Op("!").Id("c").Dot("IsGQA").Call())
-	}
-	if !w.SupportsDropout {
-		terms = append(terms, jen.Op("!").Parens(c("DropoutP").Op(">").Lit(0)))
-	}
-	if !w.CUDAGraphSafe {
-		terms = append(terms, jen.Op("!").Add(c("IsCUDAGraphCapturing")))
-	}
-	if !w.Deterministic {
-		terms = append(terms, jen.Op("!").Add(c("RequiresDeterministic")))
-	}
-	cond := terms[0]
-	for _, t := range terms[1:] {
-		cond = cond.Op("&&").Add(t)
-	}
-	return cond
-}
-
-func rangeTerms(v *jen.Statement, r runtime.Range) []*jen.Statement {
-	var out []*jen.Statement
-	if r.Min != 0 {
-		out = append(out, v.Clone().Op(">=").Lit(int(r.Min)))
-	}
-	if r.Max != 0 {
-		out = append(out, v.Clone().Op("<=").Lit(int(r.Max)))
-	}
-	if r.Multiple > 1 {
-		out = append(out, v.Clone().Op("%").Lit(int(r.Multiple)).Op("==").Lit(0))
-	}
-	return out
 }
 
 // anyOf joins alternatives with ||, parenthesised when there are several.
@@ -243,7 +321,7 @@ func anyOf(alts []*jen.Statement) *jen.Statement {
 // needs the CUDA runtime of a later issue; until then it reports that no
 // driver is available, which the dispatcher answers with a fallback.
 func (e *emitter) launchWrapper(f *jen.File, k *kernelModel) {
-	params := append([]jen.Code{jen.Id("c").Op("*").Add(rt("Context"))}, paramDecls(k.op.params)...)
+	params := paramDecls(k.op.params)
 	f.Commentf("%s launches cuda kernel %s (%s).", launchName(k), k.name, k.impl())
 	f.Func().Id(launchName(k)).Params(params...).Error().Block(
 		jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit(fmt.Sprintf("kernel %s: %%w", k.name)), jen.Qual(cudaPkg, "ErrNoDriver"))),

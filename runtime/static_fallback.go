@@ -11,13 +11,13 @@ import (
 // order (the static order, ending with the reference kernel) whose
 // constraints accept c are tried through invoke until one succeeds; when none
 // does, the result is a *FallbackExhaustedError listing every attempt.
-func (r *Registry) StaticFallback(c *Context, order []KernelID, failed KernelID, err error, invoke func(KernelID) error) error {
+func (r *Registry) StaticFallback(c Context, order []KernelID, failed KernelID, err error, invoke func(KernelID) error) error {
 	if errors.Is(err, ErrInvalidArgument) {
 		return err
 	}
 	attempts := []Attempt{{Kernel: r.Kernels[failed].Name, Err: err}}
 	for _, id := range order[slices.Index(order, failed)+1:] {
-		if !r.Kernels[id].Constraints.Check(c).Empty() {
+		if !r.Kernels[id].Constraints.Check(&c).Empty() {
 			continue
 		}
 		err := invoke(id)
@@ -31,12 +31,12 @@ func (r *Registry) StaticFallback(c *Context, order []KernelID, failed KernelID,
 
 // StaticNoKernel returns the *NoKernelError of a static dispatcher that
 // found no kernel of c.Op accepting c, with every kernel's reasons.
-func (r *Registry) StaticNoKernel(c *Context) error {
+func (r *Registry) StaticNoKernel(c Context) error {
 	op := &r.Ops[c.Op]
 	e := &NoKernelError{Op: op.Name}
 	for _, id := range op.Kernels {
 		k := &r.Kernels[id]
-		e.Rejections = append(e.Rejections, Rejection{Kernel: k.Name, Reasons: k.Constraints.Check(c)})
+		e.Rejections = append(e.Rejections, Rejection{Kernel: k.Name, Reasons: k.Constraints.Check(&c)})
 	}
 	return e
 }

@@ -172,20 +172,20 @@ func (t Tensor) WithStrides(strides ...int) (Tensor, error) {
 }
 
 // IsZero reports whether t is the zero Tensor (no storage, no shape).
-func (t Tensor) IsZero() bool { return t.rank == 0 }
+func (t *Tensor) IsZero() bool { return t.rank == 0 }
 
 // DType returns the element type.
-func (t Tensor) DType() DType { return t.dtype }
+func (t *Tensor) DType() DType { return t.dtype }
 
 // Layout returns the layout the dimensions are read in.
-func (t Tensor) Layout() Layout { return t.layout }
+func (t *Tensor) Layout() Layout { return t.layout }
 
 // Rank returns the number of dimensions.
-func (t Tensor) Rank() int { return int(t.rank) }
+func (t *Tensor) Rank() int { return int(t.rank) }
 
 // Dim returns the size of dimension i; a negative i counts from the end.
 // Out-of-range dimensions are 0, so context expressions never panic.
-func (t Tensor) Dim(i int) int {
+func (t *Tensor) Dim(i int) int {
 	if i < 0 {
 		i += int(t.rank)
 	}
@@ -196,7 +196,7 @@ func (t Tensor) Dim(i int) int {
 }
 
 // Stride returns the element stride of dimension i (0 when out of range).
-func (t Tensor) Stride(i int) int {
+func (t *Tensor) Stride(i int) int {
 	if i < 0 || i >= int(t.rank) {
 		return 0
 	}
@@ -204,10 +204,10 @@ func (t Tensor) Stride(i int) int {
 }
 
 // Shape returns a copy of the dimensions.
-func (t Tensor) Shape() []int { return append([]int(nil), t.shape[:t.rank]...) }
+func (t *Tensor) Shape() []int { return append([]int(nil), t.shape[:t.rank]...) }
 
 // Numel returns the number of elements (0 for the zero Tensor).
-func (t Tensor) Numel() int {
+func (t *Tensor) Numel() int {
 	if t.rank == 0 {
 		return 0
 	}
@@ -220,7 +220,7 @@ func (t Tensor) Numel() int {
 
 // IsContiguous reports whether the elements are stored densely in row-major
 // order of the dimensions.
-func (t Tensor) IsContiguous() bool {
+func (t *Tensor) IsContiguous() bool {
 	s := 1
 	for i := int(t.rank) - 1; i >= 0; i-- {
 		if t.shape[i] != 1 && t.strides[i] != s {
@@ -232,13 +232,13 @@ func (t Tensor) IsContiguous() bool {
 }
 
 // OnDevice reports whether the tensor lives in CUDA device memory.
-func (t Tensor) OnDevice() bool { return t.device >= 0 }
+func (t *Tensor) OnDevice() bool { return t.device >= 0 }
 
 // DeviceIndex returns the CUDA device ordinal, or -1 for host memory.
-func (t Tensor) DeviceIndex() int { return int(t.device) }
+func (t *Tensor) DeviceIndex() int { return int(t.device) }
 
 // Platform returns where kernels reading this tensor must run.
-func (t Tensor) Platform() Platform {
+func (t *Tensor) Platform() Platform {
 	if t.device >= 0 {
 		return PlatformCUDA
 	}
@@ -246,13 +246,13 @@ func (t Tensor) Platform() Platform {
 }
 
 // DevicePtr returns the device address (0 for host tensors).
-func (t Tensor) DevicePtr() uintptr { return t.dev }
+func (t *Tensor) DevicePtr() uintptr { return t.dev }
 
 // Bytes returns the host storage (nil for device tensors).
-func (t Tensor) Bytes() []byte { return t.host }
+func (t *Tensor) Bytes() []byte { return t.host }
 
 // Float32s views float32 host storage as a slice; nil for other dtypes.
-func (t Tensor) Float32s() []float32 {
+func (t *Tensor) Float32s() []float32 {
 	if t.dtype != Float32 || len(t.host) == 0 {
 		return nil
 	}
@@ -261,7 +261,7 @@ func (t Tensor) Float32s() []float32 {
 
 // Uint16s views float16 or bfloat16 host storage as raw 16-bit words; nil for
 // other dtypes.
-func (t Tensor) Uint16s() []uint16 {
+func (t *Tensor) Uint16s() []uint16 {
 	if (t.dtype != Float16 && t.dtype != BFloat16) || len(t.host) == 0 {
 		return nil
 	}
@@ -278,7 +278,7 @@ var dimIndex = [numLayouts][4]int8{
 	HND:            {-1, 1, 0, 2},
 }
 
-func (t Tensor) named(which int) int {
+func (t *Tensor) named(which int) int {
 	if t.layout >= numLayouts {
 		return 0
 	}
@@ -294,20 +294,20 @@ func (t Tensor) named(which int) int {
 
 // Batch returns the batch dimension of an attention layout (1 for packed
 // layouts, 0 for row-major).
-func (t Tensor) Batch() int { return t.named(0) }
+func (t *Tensor) Batch() int { return t.named(0) }
 
 // SeqLen returns the sequence (token) dimension of an attention layout.
-func (t Tensor) SeqLen() int { return t.named(1) }
+func (t *Tensor) SeqLen() int { return t.named(1) }
 
 // Heads returns the heads dimension of an attention layout.
-func (t Tensor) Heads() int { return t.named(2) }
+func (t *Tensor) Heads() int { return t.named(2) }
 
 // HeadDim returns the head dimension of an attention layout.
-func (t Tensor) HeadDim() int { return t.named(3) }
+func (t *Tensor) HeadDim() int { return t.named(3) }
 
 // Rows returns the number of rows when the tensor is read as a matrix of
 // its last dimension: every dimension but the last multiplied together.
-func (t Tensor) Rows() int {
+func (t *Tensor) Rows() int {
 	if t.rank == 0 {
 		return 0
 	}
@@ -315,7 +315,7 @@ func (t Tensor) Rows() int {
 }
 
 // Cols returns the last dimension.
-func (t Tensor) Cols() int { return t.Dim(-1) }
+func (t *Tensor) Cols() int { return t.Dim(-1) }
 
 // String describes the tensor without its data, e.g. "float16[2 512 32 128] BSHD host".
 func (t Tensor) String() string {

@@ -64,23 +64,29 @@ func attentionCausalContext(q, k, v, out runtime.Tensor, scale float32) runtime.
 //	noop_fast, noop_medium, noop_ref
 //
 // When the kernel fails, the next accepting kernels in that order run; an error
-// wrapping runtime.ErrInvalidArgument is the caller's and returns at once.
+// wrapping runtime.ErrInvalidArgument is the caller's and returns at once. Kernel
+// panics are recovered on the fallback path only; the success path pays for nothing.
 func AttentionCausal(q, k, v, out runtime.Tensor, scale float32) error {
-	c := attentionCausalContext(q, k, v, out, scale)
+	ctxPlatform := q.Platform()
+	ctxDType := q.DType()
+	ctxLayout := q.Layout()
+	ctxBatchSize := int32(q.Batch())
+	ctxSeqLenK := int32(k.SeqLen())
+	ctxHeadDim := int32(q.HeadDim())
 	var id runtime.KernelID
 	var err error
 	switch {
-	case c.Platform == runtime.PlatformCPU && (c.DType == runtime.Float16 || c.DType == runtime.BFloat16) && c.Layout == runtime.BSHD && c.HeadDim <= 128 && c.HeadDim%8 == 0 && c.SeqLenK <= 4096 && !(c.DropoutP > 0) && !c.IsCUDAGraphCapturing && !c.RequiresDeterministic:
+	case ctxPlatform == runtime.PlatformCPU && (ctxDType == runtime.Float16 || ctxDType == runtime.BFloat16) && ctxLayout == runtime.BSHD && ctxHeadDim <= 128 && ctxHeadDim%8 == 0 && ctxSeqLenK <= 4096:
 		id, err = KernelNoopFast, noop.Attention(q, k, v, out, scale)
-	case c.Platform == runtime.PlatformCPU && c.HeadDim <= 256 && c.BatchSize <= 64 && !(c.DropoutP > 0) && !c.IsCUDAGraphCapturing && !c.RequiresDeterministic:
+	case ctxPlatform == runtime.PlatformCPU && ctxHeadDim <= 256 && ctxBatchSize <= 64:
 		id, err = KernelNoopMedium, noop.Attention(q, k, v, out, scale)
-	case c.Platform == runtime.PlatformCPU && !c.IsCUDAGraphCapturing:
+	case ctxPlatform == runtime.PlatformCPU:
 		id, err = KernelNoopRef, noop.Attention(q, k, v, out, scale)
 	default:
-		return Registry.StaticNoKernel(&c)
+		return Registry.StaticNoKernel(attentionCausalContext(q, k, v, out, scale))
 	}
 	if err != nil {
-		return attentionCausalFallback(&c, id, err, q, k, v, out, scale)
+		return attentionCausalFallback(id, err, q, k, v, out, scale)
 	}
 	return nil
 }
@@ -89,8 +95,8 @@ func AttentionCausal(q, k, v, out runtime.Tensor, scale float32) error {
 var attentionCausalOrder = [...]runtime.KernelID{KernelNoopFast, KernelNoopMedium, KernelNoopRef}
 
 // attentionCausalFallback is the cold path of AttentionCausal after kernel failed returned err.
-func attentionCausalFallback(c *runtime.Context, failed runtime.KernelID, err error, q, k, v, out runtime.Tensor, scale float32) error {
-	return Registry.StaticFallback(c, attentionCausalOrder[:], failed, err, func(id runtime.KernelID) error {
+func attentionCausalFallback(failed runtime.KernelID, err error, q, k, v, out runtime.Tensor, scale float32) error {
+	return Registry.StaticFallback(attentionCausalContext(q, k, v, out, scale), attentionCausalOrder[:], failed, err, func(id runtime.KernelID) error {
 		return invokeAttentionCausal(id, q, k, v, out, scale)
 	})
 }

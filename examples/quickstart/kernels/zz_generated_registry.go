@@ -302,8 +302,7 @@ func invokeAttentionCausal(id runtime.KernelID, q, k, v, out runtime.Tensor, sca
 	defer runtime.RecoverKernel(&err)
 	switch id {
 	case KernelAttentionCausalFlashSm80:
-		c := attentionCausalContext(q, k, v, out, scale)
-		return launchAttentionCausalFlashSm80(&c, q, k, v, out, scale)
+		return launchAttentionCausalFlashSm80(q, k, v, out, scale)
 	case KernelAttentionCausalTiled:
 		return cpu.AttentionCausalTiled(q, k, v, out, scale)
 	case KernelAttentionCausalRef:
@@ -317,8 +316,7 @@ func invokeAttentionFull(id runtime.KernelID, q, k, v, out runtime.Tensor, scale
 	defer runtime.RecoverKernel(&err)
 	switch id {
 	case KernelAttentionFullFlashSm80:
-		c := attentionFullContext(q, k, v, out, scale)
-		return launchAttentionFullFlashSm80(&c, q, k, v, out, scale)
+		return launchAttentionFullFlashSm80(q, k, v, out, scale)
 	case KernelAttentionFullTiled:
 		return cpu.AttentionFullTiled(q, k, v, out, scale)
 	case KernelAttentionFullRef:
@@ -332,8 +330,7 @@ func invokeNormRms(id runtime.KernelID, x, weight, out runtime.Tensor, eps float
 	defer runtime.RecoverKernel(&err)
 	switch id {
 	case KernelRmsNormCuda:
-		c := normRmsContext(x, weight, out, eps)
-		return launchRmsNormCuda(&c, x, weight, out, eps)
+		return launchRmsNormCuda(x, weight, out, eps)
 	case KernelRmsNormF32:
 		return cpu.RMSNormF32(x, weight, out, eps)
 	case KernelRmsNormRef:
@@ -357,8 +354,7 @@ func invokePosencRope(id runtime.KernelID, x, cos, sin, out runtime.Tensor, inte
 	defer runtime.RecoverKernel(&err)
 	switch id {
 	case KernelRopeCuda:
-		c := posencRopeContext(x, cos, sin, out, interleaved)
-		return launchRopeCuda(&c, x, cos, sin, out, interleaved)
+		return launchRopeCuda(x, cos, sin, out, interleaved)
 	case KernelRopeRef:
 		return cpu.RoPE(x, cos, sin, out, interleaved)
 	}
@@ -370,8 +366,7 @@ func invokeActivationSwiglu(id runtime.KernelID, gate, up, out runtime.Tensor) (
 	defer runtime.RecoverKernel(&err)
 	switch id {
 	case KernelSwigluCuda:
-		c := activationSwigluContext(gate, up, out)
-		return launchSwigluCuda(&c, gate, up, out)
+		return launchSwigluCuda(gate, up, out)
 	case KernelSwigluRef:
 		return cpu.SwiGLU(gate, up, out)
 	}

@@ -88,33 +88,25 @@ func attentionCausalContext(q, k, v, out runtime.Tensor, scale float32) runtime.
 // wrapping runtime.ErrInvalidArgument is the caller's and returns at once. Kernel
 // panics are recovered on the fallback path only; the success path pays for nothing.
 func AttentionCausal(q, k, v, out runtime.Tensor, scale float32) error {
-	c := runtime.Context{
-		BatchSize:  int32(q.Batch()),
-		DType:      q.DType(),
-		HeadDim:    int32(q.HeadDim()),
-		Layout:     q.Layout(),
-		NumHeads:   int32(q.Heads()),
-		NumKVHeads: int32(k.Heads()),
-		Op:         OpAttentionCausal,
-		Platform:   q.Platform(),
-		SM:         runtime.DeviceSM(int32(q.DeviceIndex())),
-		SeqLenK:    int32(k.SeqLen()),
-		SeqLenQ:    int32(q.SeqLen()),
-	}
+	ctxPlatform := q.Platform()
+	ctxDType := q.DType()
+	ctxLayout := q.Layout()
+	ctxSM := runtime.DeviceSM(int32(q.DeviceIndex()))
+	ctxHeadDim := int32(q.HeadDim())
 	var id runtime.KernelID
 	var err error
 	switch {
-	case c.Platform == runtime.PlatformCUDA && c.SM >= 80 && (c.DType == runtime.Float16 || c.DType == runtime.BFloat16) && c.Layout == runtime.BSHD && c.HeadDim <= 128 && c.HeadDim%64 == 0 && !(c.DropoutP > 0) && !c.RequiresDeterministic:
-		id, err = KernelAttentionCausalFlashSm80, launchAttentionCausalFlashSm80(&c, q, k, v, out, scale)
-	case c.Platform == runtime.PlatformCPU && (c.Layout == runtime.BSHD || c.Layout == runtime.BHSD) && c.HeadDim <= 256 && c.HeadDim%8 == 0 && !(c.DropoutP > 0) && !c.IsCUDAGraphCapturing:
+	case ctxPlatform == runtime.PlatformCUDA && ctxSM >= 80 && (ctxDType == runtime.Float16 || ctxDType == runtime.BFloat16) && ctxLayout == runtime.BSHD && ctxHeadDim <= 128 && ctxHeadDim%64 == 0:
+		id, err = KernelAttentionCausalFlashSm80, launchAttentionCausalFlashSm80(q, k, v, out, scale)
+	case ctxPlatform == runtime.PlatformCPU && (ctxLayout == runtime.BSHD || ctxLayout == runtime.BHSD) && ctxHeadDim <= 256 && ctxHeadDim%8 == 0:
 		id, err = KernelAttentionCausalTiled, cpu.AttentionCausalTiled(q, k, v, out, scale)
-	case c.Platform == runtime.PlatformCPU && !(c.DropoutP > 0) && !c.IsCUDAGraphCapturing:
+	case ctxPlatform == runtime.PlatformCPU:
 		id, err = KernelAttentionCausalRef, cpu.AttentionCausal(q, k, v, out, scale)
 	default:
-		return Registry.StaticNoKernel(&c)
+		return Registry.StaticNoKernel(attentionCausalContext(q, k, v, out, scale))
 	}
 	if err != nil {
-		return attentionCausalFallback(&c, id, err, q, k, v, out, scale)
+		return attentionCausalFallback(id, err, q, k, v, out, scale)
 	}
 	return nil
 }
@@ -123,8 +115,8 @@ func AttentionCausal(q, k, v, out runtime.Tensor, scale float32) error {
 var attentionCausalOrder = [...]runtime.KernelID{KernelAttentionCausalFlashSm80, KernelAttentionCausalTiled, KernelAttentionCausalRef}
 
 // attentionCausalFallback is the cold path of AttentionCausal after kernel failed returned err.
-func attentionCausalFallback(c *runtime.Context, failed runtime.KernelID, err error, q, k, v, out runtime.Tensor, scale float32) error {
-	return Registry.StaticFallback(c, attentionCausalOrder[:], failed, err, func(id runtime.KernelID) error {
+func attentionCausalFallback(failed runtime.KernelID, err error, q, k, v, out runtime.Tensor, scale float32) error {
+	return Registry.StaticFallback(attentionCausalContext(q, k, v, out, scale), attentionCausalOrder[:], failed, err, func(id runtime.KernelID) error {
 		return invokeAttentionCausal(id, q, k, v, out, scale)
 	})
 }
@@ -165,33 +157,25 @@ func attentionFullContext(q, k, v, out runtime.Tensor, scale float32) runtime.Co
 // wrapping runtime.ErrInvalidArgument is the caller's and returns at once. Kernel
 // panics are recovered on the fallback path only; the success path pays for nothing.
 func AttentionFull(q, k, v, out runtime.Tensor, scale float32) error {
-	c := runtime.Context{
-		BatchSize:  int32(q.Batch()),
-		DType:      q.DType(),
-		HeadDim:    int32(q.HeadDim()),
-		Layout:     q.Layout(),
-		NumHeads:   int32(q.Heads()),
-		NumKVHeads: int32(k.Heads()),
-		Op:         OpAttentionFull,
-		Platform:   q.Platform(),
-		SM:         runtime.DeviceSM(int32(q.DeviceIndex())),
-		SeqLenK:    int32(k.SeqLen()),
-		SeqLenQ:    int32(q.SeqLen()),
-	}
+	ctxPlatform := q.Platform()
+	ctxDType := q.DType()
+	ctxLayout := q.Layout()
+	ctxSM := runtime.DeviceSM(int32(q.DeviceIndex()))
+	ctxHeadDim := int32(q.HeadDim())
 	var id runtime.KernelID
 	var err error
 	switch {
-	case c.Platform == runtime.PlatformCUDA && c.SM >= 80 && (c.DType == runtime.Float16 || c.DType == runtime.BFloat16) && c.Layout == runtime.BSHD && c.HeadDim <= 128 && c.HeadDim%64 == 0 && !(c.DropoutP > 0) && !c.IsCUDAGraphCapturing && !c.RequiresDeterministic:
-		id, err = KernelAttentionFullFlashSm80, launchAttentionFullFlashSm80(&c, q, k, v, out, scale)
-	case c.Platform == runtime.PlatformCPU && (c.Layout == runtime.BSHD || c.Layout == runtime.BHSD) && c.HeadDim <= 256 && c.HeadDim%8 == 0 && !(c.DropoutP > 0) && !c.IsCUDAGraphCapturing:
+	case ctxPlatform == runtime.PlatformCUDA && ctxSM >= 80 && (ctxDType == runtime.Float16 || ctxDType == runtime.BFloat16) && ctxLayout == runtime.BSHD && ctxHeadDim <= 128 && ctxHeadDim%64 == 0:
+		id, err = KernelAttentionFullFlashSm80, launchAttentionFullFlashSm80(q, k, v, out, scale)
+	case ctxPlatform == runtime.PlatformCPU && (ctxLayout == runtime.BSHD || ctxLayout == runtime.BHSD) && ctxHeadDim <= 256 && ctxHeadDim%8 == 0:
 		id, err = KernelAttentionFullTiled, cpu.AttentionFullTiled(q, k, v, out, scale)
-	case c.Platform == runtime.PlatformCPU && !(c.DropoutP > 0) && !c.IsCUDAGraphCapturing:
+	case ctxPlatform == runtime.PlatformCPU:
 		id, err = KernelAttentionFullRef, cpu.AttentionFull(q, k, v, out, scale)
 	default:
-		return Registry.StaticNoKernel(&c)
+		return Registry.StaticNoKernel(attentionFullContext(q, k, v, out, scale))
 	}
 	if err != nil {
-		return attentionFullFallback(&c, id, err, q, k, v, out, scale)
+		return attentionFullFallback(id, err, q, k, v, out, scale)
 	}
 	return nil
 }
@@ -200,8 +184,8 @@ func AttentionFull(q, k, v, out runtime.Tensor, scale float32) error {
 var attentionFullOrder = [...]runtime.KernelID{KernelAttentionFullFlashSm80, KernelAttentionFullTiled, KernelAttentionFullRef}
 
 // attentionFullFallback is the cold path of AttentionFull after kernel failed returned err.
-func attentionFullFallback(c *runtime.Context, failed runtime.KernelID, err error, q, k, v, out runtime.Tensor, scale float32) error {
-	return Registry.StaticFallback(c, attentionFullOrder[:], failed, err, func(id runtime.KernelID) error {
+func attentionFullFallback(failed runtime.KernelID, err error, q, k, v, out runtime.Tensor, scale float32) error {
+	return Registry.StaticFallback(attentionFullContext(q, k, v, out, scale), attentionFullOrder[:], failed, err, func(id runtime.KernelID) error {
 		return invokeAttentionFull(id, q, k, v, out, scale)
 	})
 }
@@ -235,27 +219,23 @@ func normRmsContext(x, weight, out runtime.Tensor, eps float32) runtime.Context 
 // wrapping runtime.ErrInvalidArgument is the caller's and returns at once. Kernel
 // panics are recovered on the fallback path only; the success path pays for nothing.
 func NormRms(x, weight, out runtime.Tensor, eps float32) error {
-	c := runtime.Context{
-		BatchSize: int32(x.Rows()),
-		DType:     x.DType(),
-		Op:        OpNormRms,
-		Platform:  x.Platform(),
-		SM:        runtime.DeviceSM(int32(x.DeviceIndex())),
-	}
+	ctxPlatform := x.Platform()
+	ctxDType := x.DType()
+	ctxSM := runtime.DeviceSM(int32(x.DeviceIndex()))
 	var id runtime.KernelID
 	var err error
 	switch {
-	case c.Platform == runtime.PlatformCUDA && c.SM >= 70 && !c.IsGQA() && !(c.DropoutP > 0) && !c.RequiresDeterministic:
-		id, err = KernelRmsNormCuda, launchRmsNormCuda(&c, x, weight, out, eps)
-	case c.Platform == runtime.PlatformCPU && c.DType == runtime.Float32 && !c.IsGQA() && !(c.DropoutP > 0) && !c.IsCUDAGraphCapturing:
+	case ctxPlatform == runtime.PlatformCUDA && ctxSM >= 70:
+		id, err = KernelRmsNormCuda, launchRmsNormCuda(x, weight, out, eps)
+	case ctxPlatform == runtime.PlatformCPU && ctxDType == runtime.Float32:
 		id, err = KernelRmsNormF32, cpu.RMSNormF32(x, weight, out, eps)
-	case c.Platform == runtime.PlatformCPU && !c.IsGQA() && !(c.DropoutP > 0) && !c.IsCUDAGraphCapturing:
+	case ctxPlatform == runtime.PlatformCPU:
 		id, err = KernelRmsNormRef, cpu.RMSNorm(x, weight, out, eps)
 	default:
-		return Registry.StaticNoKernel(&c)
+		return Registry.StaticNoKernel(normRmsContext(x, weight, out, eps))
 	}
 	if err != nil {
-		return normRmsFallback(&c, id, err, x, weight, out, eps)
+		return normRmsFallback(id, err, x, weight, out, eps)
 	}
 	return nil
 }
@@ -264,8 +244,8 @@ func NormRms(x, weight, out runtime.Tensor, eps float32) error {
 var normRmsOrder = [...]runtime.KernelID{KernelRmsNormCuda, KernelRmsNormF32, KernelRmsNormRef}
 
 // normRmsFallback is the cold path of NormRms after kernel failed returned err.
-func normRmsFallback(c *runtime.Context, failed runtime.KernelID, err error, x, weight, out runtime.Tensor, eps float32) error {
-	return Registry.StaticFallback(c, normRmsOrder[:], failed, err, func(id runtime.KernelID) error {
+func normRmsFallback(failed runtime.KernelID, err error, x, weight, out runtime.Tensor, eps float32) error {
+	return Registry.StaticFallback(normRmsContext(x, weight, out, eps), normRmsOrder[:], failed, err, func(id runtime.KernelID) error {
 		return invokeNormRms(id, x, weight, out, eps)
 	})
 }
@@ -300,22 +280,17 @@ func normLayerContext(x, weight, bias, out runtime.Tensor, eps float32) runtime.
 // wrapping runtime.ErrInvalidArgument is the caller's and returns at once. Kernel
 // panics are recovered on the fallback path only; the success path pays for nothing.
 func NormLayer(x, weight, bias, out runtime.Tensor, eps float32) error {
-	c := runtime.Context{
-		BatchSize: int32(x.Rows()),
-		DType:     x.DType(),
-		Op:        OpNormLayer,
-		Platform:  x.Platform(),
-	}
+	ctxPlatform := x.Platform()
 	var id runtime.KernelID
 	var err error
 	switch {
-	case c.Platform == runtime.PlatformCPU && !c.IsGQA() && !(c.DropoutP > 0) && !c.IsCUDAGraphCapturing:
+	case ctxPlatform == runtime.PlatformCPU:
 		id, err = KernelLayerNormRef, cpu.LayerNorm(x, weight, bias, out, eps)
 	default:
-		return Registry.StaticNoKernel(&c)
+		return Registry.StaticNoKernel(normLayerContext(x, weight, bias, out, eps))
 	}
 	if err != nil {
-		return normLayerFallback(&c, id, err, x, weight, bias, out, eps)
+		return normLayerFallback(id, err, x, weight, bias, out, eps)
 	}
 	return nil
 }
@@ -324,8 +299,8 @@ func NormLayer(x, weight, bias, out runtime.Tensor, eps float32) error {
 var normLayerOrder = [...]runtime.KernelID{KernelLayerNormRef}
 
 // normLayerFallback is the cold path of NormLayer after kernel failed returned err.
-func normLayerFallback(c *runtime.Context, failed runtime.KernelID, err error, x, weight, bias, out runtime.Tensor, eps float32) error {
-	return Registry.StaticFallback(c, normLayerOrder[:], failed, err, func(id runtime.KernelID) error {
+func normLayerFallback(failed runtime.KernelID, err error, x, weight, bias, out runtime.Tensor, eps float32) error {
+	return Registry.StaticFallback(normLayerContext(x, weight, bias, out, eps), normLayerOrder[:], failed, err, func(id runtime.KernelID) error {
 		return invokeNormLayer(id, x, weight, bias, out, eps)
 	})
 }
@@ -364,29 +339,22 @@ func posencRopeContext(x, cos, sin, out runtime.Tensor, interleaved bool) runtim
 // wrapping runtime.ErrInvalidArgument is the caller's and returns at once. Kernel
 // panics are recovered on the fallback path only; the success path pays for nothing.
 func PosencRope(x, cos, sin, out runtime.Tensor, interleaved bool) error {
-	c := runtime.Context{
-		BatchSize: int32(x.Batch()),
-		DType:     x.DType(),
-		HeadDim:   int32(x.HeadDim()),
-		Layout:    x.Layout(),
-		NumHeads:  int32(x.Heads()),
-		Op:        OpPosencRope,
-		Platform:  x.Platform(),
-		SM:        runtime.DeviceSM(int32(x.DeviceIndex())),
-		SeqLenQ:   int32(x.SeqLen()),
-	}
+	ctxPlatform := x.Platform()
+	ctxLayout := x.Layout()
+	ctxSM := runtime.DeviceSM(int32(x.DeviceIndex()))
+	ctxHeadDim := int32(x.HeadDim())
 	var id runtime.KernelID
 	var err error
 	switch {
-	case c.Platform == runtime.PlatformCUDA && c.SM >= 70 && c.Layout == runtime.BSHD && c.HeadDim%2 == 0 && !c.IsGQA() && !(c.DropoutP > 0) && !c.IsCUDAGraphCapturing && !c.RequiresDeterministic:
-		id, err = KernelRopeCuda, launchRopeCuda(&c, x, cos, sin, out, interleaved)
-	case c.Platform == runtime.PlatformCPU && (c.Layout == runtime.BSHD || c.Layout == runtime.BHSD) && !c.IsGQA() && !(c.DropoutP > 0) && !c.IsCUDAGraphCapturing:
+	case ctxPlatform == runtime.PlatformCUDA && ctxSM >= 70 && ctxLayout == runtime.BSHD && ctxHeadDim%2 == 0:
+		id, err = KernelRopeCuda, launchRopeCuda(x, cos, sin, out, interleaved)
+	case ctxPlatform == runtime.PlatformCPU && (ctxLayout == runtime.BSHD || ctxLayout == runtime.BHSD):
 		id, err = KernelRopeRef, cpu.RoPE(x, cos, sin, out, interleaved)
 	default:
-		return Registry.StaticNoKernel(&c)
+		return Registry.StaticNoKernel(posencRopeContext(x, cos, sin, out, interleaved))
 	}
 	if err != nil {
-		return posencRopeFallback(&c, id, err, x, cos, sin, out, interleaved)
+		return posencRopeFallback(id, err, x, cos, sin, out, interleaved)
 	}
 	return nil
 }
@@ -395,8 +363,8 @@ func PosencRope(x, cos, sin, out runtime.Tensor, interleaved bool) error {
 var posencRopeOrder = [...]runtime.KernelID{KernelRopeCuda, KernelRopeRef}
 
 // posencRopeFallback is the cold path of PosencRope after kernel failed returned err.
-func posencRopeFallback(c *runtime.Context, failed runtime.KernelID, err error, x, cos, sin, out runtime.Tensor, interleaved bool) error {
-	return Registry.StaticFallback(c, posencRopeOrder[:], failed, err, func(id runtime.KernelID) error {
+func posencRopeFallback(failed runtime.KernelID, err error, x, cos, sin, out runtime.Tensor, interleaved bool) error {
+	return Registry.StaticFallback(posencRopeContext(x, cos, sin, out, interleaved), posencRopeOrder[:], failed, err, func(id runtime.KernelID) error {
 		return invokePosencRope(id, x, cos, sin, out, interleaved)
 	})
 }
@@ -429,25 +397,20 @@ func activationSwigluContext(gate, up, out runtime.Tensor) runtime.Context {
 // wrapping runtime.ErrInvalidArgument is the caller's and returns at once. Kernel
 // panics are recovered on the fallback path only; the success path pays for nothing.
 func ActivationSwiglu(gate, up, out runtime.Tensor) error {
-	c := runtime.Context{
-		BatchSize: int32(gate.Rows()),
-		DType:     gate.DType(),
-		Op:        OpActivationSwiglu,
-		Platform:  gate.Platform(),
-		SM:        runtime.DeviceSM(int32(gate.DeviceIndex())),
-	}
+	ctxPlatform := gate.Platform()
+	ctxSM := runtime.DeviceSM(int32(gate.DeviceIndex()))
 	var id runtime.KernelID
 	var err error
 	switch {
-	case c.Platform == runtime.PlatformCUDA && c.SM >= 70 && !c.IsGQA() && !(c.DropoutP > 0) && !c.IsCUDAGraphCapturing && !c.RequiresDeterministic:
-		id, err = KernelSwigluCuda, launchSwigluCuda(&c, gate, up, out)
-	case c.Platform == runtime.PlatformCPU && !c.IsGQA() && !(c.DropoutP > 0) && !c.IsCUDAGraphCapturing:
+	case ctxPlatform == runtime.PlatformCUDA && ctxSM >= 70:
+		id, err = KernelSwigluCuda, launchSwigluCuda(gate, up, out)
+	case ctxPlatform == runtime.PlatformCPU:
 		id, err = KernelSwigluRef, cpu.SwiGLU(gate, up, out)
 	default:
-		return Registry.StaticNoKernel(&c)
+		return Registry.StaticNoKernel(activationSwigluContext(gate, up, out))
 	}
 	if err != nil {
-		return activationSwigluFallback(&c, id, err, gate, up, out)
+		return activationSwigluFallback(id, err, gate, up, out)
 	}
 	return nil
 }
@@ -456,8 +419,8 @@ func ActivationSwiglu(gate, up, out runtime.Tensor) error {
 var activationSwigluOrder = [...]runtime.KernelID{KernelSwigluCuda, KernelSwigluRef}
 
 // activationSwigluFallback is the cold path of ActivationSwiglu after kernel failed returned err.
-func activationSwigluFallback(c *runtime.Context, failed runtime.KernelID, err error, gate, up, out runtime.Tensor) error {
-	return Registry.StaticFallback(c, activationSwigluOrder[:], failed, err, func(id runtime.KernelID) error {
+func activationSwigluFallback(failed runtime.KernelID, err error, gate, up, out runtime.Tensor) error {
+	return Registry.StaticFallback(activationSwigluContext(gate, up, out), activationSwigluOrder[:], failed, err, func(id runtime.KernelID) error {
 		return invokeActivationSwiglu(id, gate, up, out)
 	})
 }
@@ -490,24 +453,21 @@ func matmulContext(a, b, out runtime.Tensor) runtime.Context {
 // wrapping runtime.ErrInvalidArgument is the caller's and returns at once. Kernel
 // panics are recovered on the fallback path only; the success path pays for nothing.
 func Matmul(a, b, out runtime.Tensor) error {
-	c := runtime.Context{
-		BatchSize: int32(a.Rows()),
-		DType:     a.DType(),
-		Op:        OpMatmul,
-		Platform:  a.Platform(),
-	}
+	ctxPlatform := a.Platform()
+	ctxDType := a.DType()
+	ctxBatchSize := int32(a.Rows())
 	var id runtime.KernelID
 	var err error
 	switch {
-	case c.Platform == runtime.PlatformCPU && c.DType == runtime.Float32 && c.BatchSize >= 16 && !c.IsGQA() && !(c.DropoutP > 0) && !c.IsCUDAGraphCapturing:
+	case ctxPlatform == runtime.PlatformCPU && ctxDType == runtime.Float32 && ctxBatchSize >= 16:
 		id, err = KernelMatmulBlocked, cpu.MatmulBlocked(a, b, out)
-	case c.Platform == runtime.PlatformCPU && !c.IsGQA() && !(c.DropoutP > 0) && !c.IsCUDAGraphCapturing:
+	case ctxPlatform == runtime.PlatformCPU:
 		id, err = KernelMatmulRef, cpu.Matmul(a, b, out)
 	default:
-		return Registry.StaticNoKernel(&c)
+		return Registry.StaticNoKernel(matmulContext(a, b, out))
 	}
 	if err != nil {
-		return matmulFallback(&c, id, err, a, b, out)
+		return matmulFallback(id, err, a, b, out)
 	}
 	return nil
 }
@@ -516,33 +476,33 @@ func Matmul(a, b, out runtime.Tensor) error {
 var matmulOrder = [...]runtime.KernelID{KernelMatmulBlocked, KernelMatmulRef}
 
 // matmulFallback is the cold path of Matmul after kernel failed returned err.
-func matmulFallback(c *runtime.Context, failed runtime.KernelID, err error, a, b, out runtime.Tensor) error {
-	return Registry.StaticFallback(c, matmulOrder[:], failed, err, func(id runtime.KernelID) error {
+func matmulFallback(failed runtime.KernelID, err error, a, b, out runtime.Tensor) error {
+	return Registry.StaticFallback(matmulContext(a, b, out), matmulOrder[:], failed, err, func(id runtime.KernelID) error {
 		return invokeMatmul(id, a, b, out)
 	})
 }
 
 // launchAttentionCausalFlashSm80 launches cuda kernel attention_causal_flash_sm80 (attention.cu:lz_attention_causal).
-func launchAttentionCausalFlashSm80(c *runtime.Context, q, k, v, out runtime.Tensor, scale float32) error {
+func launchAttentionCausalFlashSm80(q, k, v, out runtime.Tensor, scale float32) error {
 	return fmt.Errorf("kernel attention_causal_flash_sm80: %w", cuda.ErrNoDriver)
 }
 
 // launchAttentionFullFlashSm80 launches cuda kernel attention_full_flash_sm80 (attention.cu:lz_attention_full).
-func launchAttentionFullFlashSm80(c *runtime.Context, q, k, v, out runtime.Tensor, scale float32) error {
+func launchAttentionFullFlashSm80(q, k, v, out runtime.Tensor, scale float32) error {
 	return fmt.Errorf("kernel attention_full_flash_sm80: %w", cuda.ErrNoDriver)
 }
 
 // launchRmsNormCuda launches cuda kernel rms_norm_cuda (norm.cu:lz_rms_norm).
-func launchRmsNormCuda(c *runtime.Context, x, weight, out runtime.Tensor, eps float32) error {
+func launchRmsNormCuda(x, weight, out runtime.Tensor, eps float32) error {
 	return fmt.Errorf("kernel rms_norm_cuda: %w", cuda.ErrNoDriver)
 }
 
 // launchRopeCuda launches cuda kernel rope_cuda (rope.cu:lz_rope).
-func launchRopeCuda(c *runtime.Context, x, cos, sin, out runtime.Tensor, interleaved bool) error {
+func launchRopeCuda(x, cos, sin, out runtime.Tensor, interleaved bool) error {
 	return fmt.Errorf("kernel rope_cuda: %w", cuda.ErrNoDriver)
 }
 
 // launchSwigluCuda launches cuda kernel swiglu_cuda (swiglu.cu:lz_swiglu).
-func launchSwigluCuda(c *runtime.Context, gate, up, out runtime.Tensor) error {
+func launchSwigluCuda(gate, up, out runtime.Tensor) error {
 	return fmt.Errorf("kernel swiglu_cuda: %w", cuda.ErrNoDriver)
 }

@@ -112,8 +112,7 @@ func invokeAttention(id runtime.KernelID, q, k, v, out runtime.Tensor, scale flo
 	defer runtime.RecoverKernel(&err)
 	switch id {
 	case KernelAttnFlash:
-		c := attentionContext(q, k, v, out, scale, window)
-		return launchAttnFlash(&c, q, k, v, out, scale, window)
+		return launchAttnFlash(q, k, v, out, scale, window)
 	case KernelAttnTiled:
 		return testkernels.AttnTiled(q, k, v, out, scale, window)
 	case KernelAttnSmall:

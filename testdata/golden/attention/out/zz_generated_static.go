@@ -72,35 +72,32 @@ func attentionContext(q, k, v, out runtime.Tensor, scale float32, window int) ru
 // wrapping runtime.ErrInvalidArgument is the caller's and returns at once. Kernel
 // panics are recovered on the fallback path only; the success path pays for nothing.
 func Attention(q, k, v, out runtime.Tensor, scale float32, window int) error {
-	c := runtime.Context{
-		BatchSize:  int32(q.Batch()),
-		DType:      q.DType(),
-		HeadDim:    int32(q.Dim(-1)),
-		Layout:     q.Layout(),
-		NumHeads:   int32(q.Heads()),
-		NumKVHeads: int32(k.Heads()),
-		Op:         OpAttention,
-		Platform:   q.Platform(),
-		SM:         runtime.DeviceSM(int32(q.DeviceIndex())),
-		SeqLenK:    int32(k.SeqLen() + window%2),
-		SeqLenQ:    int32(q.SeqLen()),
-	}
+	ctxPlatform := q.Platform()
+	ctxDType := q.DType()
+	ctxLayout := q.Layout()
+	ctxSM := runtime.DeviceSM(int32(q.DeviceIndex()))
+	ctxBatchSize := int32(q.Batch())
+	ctxSeqLenQ := int32(q.SeqLen())
+	ctxSeqLenK := int32(k.SeqLen() + window%2)
+	ctxNumHeads := int32(q.Heads())
+	ctxNumKVHeads := int32(k.Heads())
+	ctxHeadDim := int32(q.Dim(-1))
 	var id runtime.KernelID
 	var err error
 	switch {
-	case c.Platform == runtime.PlatformCUDA && c.SM >= 80 && c.SM <= 90 && (c.DType == runtime.Float16 || c.DType == runtime.BFloat16) && c.Layout == runtime.BSHD && c.HeadDim >= 64 && c.HeadDim <= 256 && c.HeadDim%64 == 0 && !c.RequiresDeterministic:
-		id, err = KernelAttnFlash, launchAttnFlash(&c, q, k, v, out, scale, window)
-	case c.Platform == runtime.PlatformCPU && (c.Layout == runtime.BSHD || c.Layout == runtime.BHSD) && c.HeadDim <= 256 && c.HeadDim%8 == 0 && c.SeqLenK >= 1 && !(c.DropoutP > 0) && !c.IsCUDAGraphCapturing:
+	case ctxPlatform == runtime.PlatformCUDA && ctxSM >= 80 && ctxSM <= 90 && (ctxDType == runtime.Float16 || ctxDType == runtime.BFloat16) && ctxLayout == runtime.BSHD && ctxHeadDim >= 64 && ctxHeadDim <= 256 && ctxHeadDim%64 == 0:
+		id, err = KernelAttnFlash, launchAttnFlash(q, k, v, out, scale, window)
+	case ctxPlatform == runtime.PlatformCPU && (ctxLayout == runtime.BSHD || ctxLayout == runtime.BHSD) && ctxHeadDim <= 256 && ctxHeadDim%8 == 0 && ctxSeqLenK >= 1:
 		id, err = KernelAttnTiled, testkernels.AttnTiled(q, k, v, out, scale, window)
-	case c.Platform == runtime.PlatformCPU && c.Layout == runtime.BSHD && c.SeqLenQ <= 128 && c.SeqLenK <= 128 && c.BatchSize >= 1 && c.BatchSize <= 8 && !c.IsGQA() && !(c.DropoutP > 0) && !c.IsCUDAGraphCapturing && !c.RequiresDeterministic:
+	case ctxPlatform == runtime.PlatformCPU && ctxLayout == runtime.BSHD && ctxSeqLenQ <= 128 && ctxSeqLenK <= 128 && ctxBatchSize >= 1 && ctxBatchSize <= 8 && !(ctxNumKVHeads != 0 && ctxNumKVHeads != ctxNumHeads):
 		id, err = KernelAttnSmall, testkernels.AttnSmall(q, k, v, out, scale, window)
-	case c.Platform == runtime.PlatformCPU && !c.IsCUDAGraphCapturing:
+	case ctxPlatform == runtime.PlatformCPU:
 		id, err = KernelAttnRef, testkernels.AttnRef(q, k, v, out, scale, window)
 	default:
-		return Registry.StaticNoKernel(&c)
+		return Registry.StaticNoKernel(attentionContext(q, k, v, out, scale, window))
 	}
 	if err != nil {
-		return attentionFallback(&c, id, err, q, k, v, out, scale, window)
+		return attentionFallback(id, err, q, k, v, out, scale, window)
 	}
 	return nil
 }
@@ -109,13 +106,13 @@ func Attention(q, k, v, out runtime.Tensor, scale float32, window int) error {
 var attentionOrder = [...]runtime.KernelID{KernelAttnFlash, KernelAttnTiled, KernelAttnSmall, KernelAttnRef}
 
 // attentionFallback is the cold path of Attention after kernel failed returned err.
-func attentionFallback(c *runtime.Context, failed runtime.KernelID, err error, q, k, v, out runtime.Tensor, scale float32, window int) error {
-	return Registry.StaticFallback(c, attentionOrder[:], failed, err, func(id runtime.KernelID) error {
+func attentionFallback(failed runtime.KernelID, err error, q, k, v, out runtime.Tensor, scale float32, window int) error {
+	return Registry.StaticFallback(attentionContext(q, k, v, out, scale, window), attentionOrder[:], failed, err, func(id runtime.KernelID) error {
 		return invokeAttention(id, q, k, v, out, scale, window)
 	})
 }
 
 // launchAttnFlash launches cuda kernel attn_flash (attention.cu:lz_attn).
-func launchAttnFlash(c *runtime.Context, q, k, v, out runtime.Tensor, scale float32, window int) error {
+func launchAttnFlash(q, k, v, out runtime.Tensor, scale float32, window int) error {
 	return fmt.Errorf("kernel attn_flash: %w", cuda.ErrNoDriver)
 }

@@ -58,26 +58,23 @@ func scaleContext(x, out runtime.Tensor, alpha float32) runtime.Context {
 // wrapping runtime.ErrInvalidArgument is the caller's and returns at once. Kernel
 // panics are recovered on the fallback path only; the success path pays for nothing.
 func Scale(x, out runtime.Tensor, alpha float32) error {
-	c := runtime.Context{
-		BatchSize: int32(x.Rows()),
-		DType:     x.DType(),
-		Op:        OpScale,
-		Platform:  x.Platform(),
-	}
+	ctxPlatform := x.Platform()
+	ctxDType := x.DType()
+	ctxBatchSize := int32(x.Rows())
 	var id runtime.KernelID
 	var err error
 	switch {
-	case c.Platform == runtime.PlatformCPU && (c.DType == runtime.Float16 || c.DType == runtime.BFloat16) && c.BatchSize <= 64 && !c.IsGQA() && !(c.DropoutP > 0) && !c.IsCUDAGraphCapturing && !c.RequiresDeterministic:
+	case ctxPlatform == runtime.PlatformCPU && (ctxDType == runtime.Float16 || ctxDType == runtime.BFloat16) && ctxBatchSize <= 64:
 		id, err = KernelScaleFast, testkernels.ScaleFast(x, out, alpha)
-	case c.Platform == runtime.PlatformCPU && c.BatchSize >= 16 && !c.IsGQA() && !(c.DropoutP > 0) && !c.IsCUDAGraphCapturing:
+	case ctxPlatform == runtime.PlatformCPU && ctxBatchSize >= 16:
 		id, err = KernelScaleWide, testkernels.ScaleWide(x, out, alpha)
-	case c.Platform == runtime.PlatformCPU && !c.IsGQA() && !(c.DropoutP > 0) && !c.IsCUDAGraphCapturing:
+	case ctxPlatform == runtime.PlatformCPU:
 		id, err = KernelScaleRef, testkernels.ScaleRef(x, out, alpha)
 	default:
-		return Registry.StaticNoKernel(&c)
+		return Registry.StaticNoKernel(scaleContext(x, out, alpha))
 	}
 	if err != nil {
-		return scaleFallback(&c, id, err, x, out, alpha)
+		return scaleFallback(id, err, x, out, alpha)
 	}
 	return nil
 }
@@ -86,8 +83,8 @@ func Scale(x, out runtime.Tensor, alpha float32) error {
 var scaleOrder = [...]runtime.KernelID{KernelScaleFast, KernelScaleWide, KernelScaleRef}
 
 // scaleFallback is the cold path of Scale after kernel failed returned err.
-func scaleFallback(c *runtime.Context, failed runtime.KernelID, err error, x, out runtime.Tensor, alpha float32) error {
-	return Registry.StaticFallback(c, scaleOrder[:], failed, err, func(id runtime.KernelID) error {
+func scaleFallback(failed runtime.KernelID, err error, x, out runtime.Tensor, alpha float32) error {
+	return Registry.StaticFallback(scaleContext(x, out, alpha), scaleOrder[:], failed, err, func(id runtime.KernelID) error {
 		return invokeScale(id, x, out, alpha)
 	})
 }

@@ -726,16 +726,13 @@ func invokeProbe(id runtime.KernelID, x runtime.Tensor, batch, seqQ, seqK, heads
 	case KernelK00:
 		return testkernels.Probe(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
 	case KernelK01:
-		c := probeContext(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
-		return launchK01(&c, x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
+		return launchK01(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
 	case KernelK02:
-		c := probeContext(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
-		return launchK02(&c, x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
+		return launchK02(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
 	case KernelK03:
 		return testkernels.Probe(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
 	case KernelK04:
-		c := probeContext(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
-		return launchK04(&c, x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
+		return launchK04(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
 	case KernelK05:
 		return testkernels.Probe(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
 	case KernelK06:
@@ -755,13 +752,11 @@ func invokeProbe(id runtime.KernelID, x runtime.Tensor, batch, seqQ, seqK, heads
 	case KernelK13:
 		return testkernels.Probe(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
 	case KernelK14:
-		c := probeContext(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
-		return launchK14(&c, x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
+		return launchK14(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
 	case KernelK15:
 		return testkernels.Probe(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
 	case KernelK16:
-		c := probeContext(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
-		return launchK16(&c, x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
+		return launchK16(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
 	case KernelK17:
 		return testkernels.Probe(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
 	case KernelK18:
@@ -769,13 +764,11 @@ func invokeProbe(id runtime.KernelID, x runtime.Tensor, batch, seqQ, seqK, heads
 	case KernelK19:
 		return testkernels.Probe(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
 	case KernelK20:
-		c := probeContext(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
-		return launchK20(&c, x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
+		return launchK20(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
 	case KernelK21:
 		return testkernels.Probe(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
 	case KernelK22:
-		c := probeContext(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
-		return launchK22(&c, x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
+		return launchK22(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
 	case KernelK23:
 		return testkernels.Probe(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
 	case KernelK24:
@@ -785,36 +778,29 @@ func invokeProbe(id runtime.KernelID, x runtime.Tensor, batch, seqQ, seqK, heads
 	case KernelK26:
 		return testkernels.Probe(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
 	case KernelK27:
-		c := probeContext(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
-		return launchK27(&c, x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
+		return launchK27(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
 	case KernelK28:
 		return testkernels.Probe(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
 	case KernelK29:
-		c := probeContext(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
-		return launchK29(&c, x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
+		return launchK29(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
 	case KernelK30:
-		c := probeContext(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
-		return launchK30(&c, x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
+		return launchK30(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
 	case KernelK31:
-		c := probeContext(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
-		return launchK31(&c, x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
+		return launchK31(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
 	case KernelK32:
 		return testkernels.Probe(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
 	case KernelK33:
 		return testkernels.Probe(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
 	case KernelK34:
-		c := probeContext(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
-		return launchK34(&c, x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
+		return launchK34(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
 	case KernelK35:
-		c := probeContext(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
-		return launchK35(&c, x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
+		return launchK35(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
 	case KernelK36:
 		return testkernels.Probe(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
 	case KernelK37:
 		return testkernels.Probe(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
 	case KernelK38:
-		c := probeContext(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
-		return launchK38(&c, x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
+		return launchK38(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
 	case KernelK39:
 		return testkernels.Probe(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
 	case KernelProbeRef:

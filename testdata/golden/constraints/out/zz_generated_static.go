@@ -116,113 +116,110 @@ func probeContext(x runtime.Tensor, batch, seqQ, seqK, heads, kvHeads, headDim i
 // wrapping runtime.ErrInvalidArgument is the caller's and returns at once. Kernel
 // panics are recovered on the fallback path only; the success path pays for nothing.
 func Probe(x runtime.Tensor, batch, seqQ, seqK, heads, kvHeads, headDim int, dropout float32, gqa, capturing, deterministic bool) error {
-	c := runtime.Context{
-		BatchSize:             int32(batch),
-		DType:                 x.DType(),
-		DropoutP:              dropout,
-		EnableGQA:             gqa,
-		HeadDim:               int32(headDim),
-		IsCUDAGraphCapturing:  capturing,
-		Layout:                x.Layout(),
-		NumHeads:              int32(heads),
-		NumKVHeads:            int32(kvHeads),
-		Op:                    OpProbe,
-		Platform:              x.Platform(),
-		RequiresDeterministic: deterministic,
-		SM:                    runtime.DeviceSM(int32(x.DeviceIndex())),
-		SeqLenK:               int32(seqK),
-		SeqLenQ:               int32(seqQ),
-	}
+	ctxPlatform := x.Platform()
+	ctxDType := x.DType()
+	ctxLayout := x.Layout()
+	ctxSM := runtime.DeviceSM(int32(x.DeviceIndex()))
+	ctxBatchSize := int32(batch)
+	ctxSeqLenQ := int32(seqQ)
+	ctxSeqLenK := int32(seqK)
+	ctxNumHeads := int32(heads)
+	ctxNumKVHeads := int32(kvHeads)
+	ctxHeadDim := int32(headDim)
+	ctxDropoutP := dropout
+	ctxEnableGQA := gqa
+	ctxIsCUDAGraphCapturing := capturing
+	ctxRequiresDeterministic := deterministic
 	var id runtime.KernelID
 	var err error
 	switch {
-	case c.Platform == runtime.PlatformCPU && c.DType == runtime.Float32 && c.HeadDim%64 == 0 && c.SeqLenK <= 4 && !c.IsGQA() && !(c.DropoutP > 0) && !c.RequiresDeterministic:
+	case ctxPlatform == runtime.PlatformCPU && ctxDType == runtime.Float32 && ctxHeadDim%64 == 0 && ctxSeqLenK <= 4 && !(ctxEnableGQA || (ctxNumKVHeads != 0 && ctxNumKVHeads != ctxNumHeads)) && !(ctxDropoutP > 0) && !ctxRequiresDeterministic:
 		id, err = KernelK00, testkernels.Probe(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
-	case c.Platform == runtime.PlatformCUDA && c.SM <= 90 && c.DType == runtime.Float16 && (c.Layout == runtime.BSHD || c.Layout == runtime.NHD || c.Layout == runtime.HND) && c.HeadDim <= 31 && !(c.DropoutP > 0):
-		id, err = KernelK01, launchK01(&c, x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
-	case c.Platform == runtime.PlatformCUDA && (c.Layout == runtime.LayoutRowMajor || c.Layout == runtime.HND) && c.HeadDim <= 215 && c.HeadDim%8 == 0 && !(c.DropoutP > 0) && !c.IsCUDAGraphCapturing && !c.RequiresDeterministic:
-		id, err = KernelK02, launchK02(&c, x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
-	case c.Platform == runtime.PlatformCPU && (c.DType == runtime.Float16 || c.DType == runtime.BFloat16) && c.Layout == runtime.NHD && !c.IsGQA() && !c.RequiresDeterministic:
+	case ctxPlatform == runtime.PlatformCUDA && ctxSM <= 90 && ctxDType == runtime.Float16 && (ctxLayout == runtime.BSHD || ctxLayout == runtime.NHD || ctxLayout == runtime.HND) && ctxHeadDim <= 31 && !(ctxDropoutP > 0):
+		id, err = KernelK01, launchK01(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
+	case ctxPlatform == runtime.PlatformCUDA && (ctxLayout == runtime.LayoutRowMajor || ctxLayout == runtime.HND) && ctxHeadDim <= 215 && ctxHeadDim%8 == 0 && !(ctxDropoutP > 0) && !ctxIsCUDAGraphCapturing && !ctxRequiresDeterministic:
+		id, err = KernelK02, launchK02(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
+	case ctxPlatform == runtime.PlatformCPU && (ctxDType == runtime.Float16 || ctxDType == runtime.BFloat16) && ctxLayout == runtime.NHD && !(ctxEnableGQA || (ctxNumKVHeads != 0 && ctxNumKVHeads != ctxNumHeads)) && !ctxRequiresDeterministic:
 		id, err = KernelK03, testkernels.Probe(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
-	case c.Platform == runtime.PlatformCUDA && c.SM <= 90 && c.DType == runtime.BFloat16 && c.Layout == runtime.BHSD && c.HeadDim%16 == 0 && !c.RequiresDeterministic:
-		id, err = KernelK04, launchK04(&c, x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
-	case c.Platform == runtime.PlatformCPU && c.DType == runtime.Float32 && c.Layout == runtime.BSHD && c.SeqLenK >= 14 && !c.IsCUDAGraphCapturing && !c.RequiresDeterministic:
+	case ctxPlatform == runtime.PlatformCUDA && ctxSM <= 90 && ctxDType == runtime.BFloat16 && ctxLayout == runtime.BHSD && ctxHeadDim%16 == 0 && !ctxRequiresDeterministic:
+		id, err = KernelK04, launchK04(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
+	case ctxPlatform == runtime.PlatformCPU && ctxDType == runtime.Float32 && ctxLayout == runtime.BSHD && ctxSeqLenK >= 14 && !ctxIsCUDAGraphCapturing && !ctxRequiresDeterministic:
 		id, err = KernelK05, testkernels.Probe(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
-	case c.Platform == runtime.PlatformCPU && (c.Layout == runtime.LayoutRowMajor || c.Layout == runtime.BHSD || c.Layout == runtime.HND) && c.HeadDim >= 35 && c.HeadDim <= 206 && c.SeqLenK <= 5 && !c.IsGQA() && !(c.DropoutP > 0):
+	case ctxPlatform == runtime.PlatformCPU && (ctxLayout == runtime.LayoutRowMajor || ctxLayout == runtime.BHSD || ctxLayout == runtime.HND) && ctxHeadDim >= 35 && ctxHeadDim <= 206 && ctxSeqLenK <= 5 && !(ctxEnableGQA || (ctxNumKVHeads != 0 && ctxNumKVHeads != ctxNumHeads)) && !(ctxDropoutP > 0):
 		id, err = KernelK06, testkernels.Probe(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
-	case c.Platform == runtime.PlatformCPU && !c.IsCUDAGraphCapturing && !c.RequiresDeterministic:
+	case ctxPlatform == runtime.PlatformCPU && !ctxIsCUDAGraphCapturing && !ctxRequiresDeterministic:
 		id, err = KernelK07, testkernels.Probe(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
-	case c.Platform == runtime.PlatformCPU && c.HeadDim <= 14 && c.SeqLenQ <= 9 && !c.IsCUDAGraphCapturing && !c.RequiresDeterministic:
+	case ctxPlatform == runtime.PlatformCPU && ctxHeadDim <= 14 && ctxSeqLenQ <= 9 && !ctxIsCUDAGraphCapturing && !ctxRequiresDeterministic:
 		id, err = KernelK08, testkernels.Probe(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
-	case c.Platform == runtime.PlatformCPU && c.SeqLenQ >= 13 && c.SeqLenK <= 1 && !c.IsGQA() && !c.RequiresDeterministic:
+	case ctxPlatform == runtime.PlatformCPU && ctxSeqLenQ >= 13 && ctxSeqLenK <= 1 && !(ctxEnableGQA || (ctxNumKVHeads != 0 && ctxNumKVHeads != ctxNumHeads)) && !ctxRequiresDeterministic:
 		id, err = KernelK09, testkernels.Probe(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
-	case c.Platform == runtime.PlatformCPU && c.HeadDim <= 53 && c.HeadDim%16 == 0 && !c.IsGQA() && !(c.DropoutP > 0) && !c.RequiresDeterministic:
+	case ctxPlatform == runtime.PlatformCPU && ctxHeadDim <= 53 && ctxHeadDim%16 == 0 && !(ctxEnableGQA || (ctxNumKVHeads != 0 && ctxNumKVHeads != ctxNumHeads)) && !(ctxDropoutP > 0) && !ctxRequiresDeterministic:
 		id, err = KernelK10, testkernels.Probe(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
-	case c.Platform == runtime.PlatformCPU && c.SeqLenQ <= 13 && !c.IsCUDAGraphCapturing:
+	case ctxPlatform == runtime.PlatformCPU && ctxSeqLenQ <= 13 && !ctxIsCUDAGraphCapturing:
 		id, err = KernelK11, testkernels.Probe(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
-	case c.Platform == runtime.PlatformCPU && c.DType == runtime.BFloat16 && c.SeqLenK <= 1 && !c.IsGQA() && !c.IsCUDAGraphCapturing:
+	case ctxPlatform == runtime.PlatformCPU && ctxDType == runtime.BFloat16 && ctxSeqLenK <= 1 && !(ctxEnableGQA || (ctxNumKVHeads != 0 && ctxNumKVHeads != ctxNumHeads)) && !ctxIsCUDAGraphCapturing:
 		id, err = KernelK12, testkernels.Probe(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
-	case c.Platform == runtime.PlatformCPU && c.DType == runtime.Float32 && (c.Layout == runtime.LayoutRowMajor || c.Layout == runtime.BHSD) && !c.IsGQA() && !(c.DropoutP > 0) && !c.IsCUDAGraphCapturing && !c.RequiresDeterministic:
+	case ctxPlatform == runtime.PlatformCPU && ctxDType == runtime.Float32 && (ctxLayout == runtime.LayoutRowMajor || ctxLayout == runtime.BHSD) && !(ctxEnableGQA || (ctxNumKVHeads != 0 && ctxNumKVHeads != ctxNumHeads)) && !(ctxDropoutP > 0) && !ctxIsCUDAGraphCapturing && !ctxRequiresDeterministic:
 		id, err = KernelK13, testkernels.Probe(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
-	case c.Platform == runtime.PlatformCUDA && c.DType == runtime.Float16 && c.HeadDim >= 62 && c.HeadDim%2 == 0 && c.SeqLenK >= 2 && !c.IsGQA() && !(c.DropoutP > 0) && !c.IsCUDAGraphCapturing:
-		id, err = KernelK14, launchK14(&c, x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
-	case c.Platform == runtime.PlatformCPU && !c.IsGQA() && !(c.DropoutP > 0) && !c.IsCUDAGraphCapturing && !c.RequiresDeterministic:
+	case ctxPlatform == runtime.PlatformCUDA && ctxDType == runtime.Float16 && ctxHeadDim >= 62 && ctxHeadDim%2 == 0 && ctxSeqLenK >= 2 && !(ctxEnableGQA || (ctxNumKVHeads != 0 && ctxNumKVHeads != ctxNumHeads)) && !(ctxDropoutP > 0) && !ctxIsCUDAGraphCapturing:
+		id, err = KernelK14, launchK14(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
+	case ctxPlatform == runtime.PlatformCPU && !(ctxEnableGQA || (ctxNumKVHeads != 0 && ctxNumKVHeads != ctxNumHeads)) && !(ctxDropoutP > 0) && !ctxIsCUDAGraphCapturing && !ctxRequiresDeterministic:
 		id, err = KernelK15, testkernels.Probe(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
-	case c.Platform == runtime.PlatformCUDA && c.SM <= 90 && c.HeadDim >= 124 && c.HeadDim%2 == 0 && !(c.DropoutP > 0):
-		id, err = KernelK16, launchK16(&c, x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
-	case c.Platform == runtime.PlatformCPU && (c.Layout == runtime.LayoutRowMajor || c.Layout == runtime.HND) && c.HeadDim >= 164 && c.HeadDim <= 188 && c.HeadDim%64 == 0 && c.SeqLenK <= 3 && c.BatchSize <= 4 && !c.IsCUDAGraphCapturing:
+	case ctxPlatform == runtime.PlatformCUDA && ctxSM <= 90 && ctxHeadDim >= 124 && ctxHeadDim%2 == 0 && !(ctxDropoutP > 0):
+		id, err = KernelK16, launchK16(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
+	case ctxPlatform == runtime.PlatformCPU && (ctxLayout == runtime.LayoutRowMajor || ctxLayout == runtime.HND) && ctxHeadDim >= 164 && ctxHeadDim <= 188 && ctxHeadDim%64 == 0 && ctxSeqLenK <= 3 && ctxBatchSize <= 4 && !ctxIsCUDAGraphCapturing:
 		id, err = KernelK17, testkernels.Probe(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
-	case c.Platform == runtime.PlatformCPU && !c.IsGQA():
+	case ctxPlatform == runtime.PlatformCPU && !(ctxEnableGQA || (ctxNumKVHeads != 0 && ctxNumKVHeads != ctxNumHeads)):
 		id, err = KernelK18, testkernels.Probe(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
-	case c.Platform == runtime.PlatformCPU && c.DType == runtime.Float16 && c.SeqLenK <= 4 && !(c.DropoutP > 0) && !c.IsCUDAGraphCapturing:
+	case ctxPlatform == runtime.PlatformCPU && ctxDType == runtime.Float16 && ctxSeqLenK <= 4 && !(ctxDropoutP > 0) && !ctxIsCUDAGraphCapturing:
 		id, err = KernelK19, testkernels.Probe(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
-	case c.Platform == runtime.PlatformCUDA && c.SM >= 75 && c.SM <= 100 && c.Layout == runtime.BHSD && !c.IsCUDAGraphCapturing && !c.RequiresDeterministic:
-		id, err = KernelK20, launchK20(&c, x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
-	case c.Platform == runtime.PlatformCPU && (c.DType == runtime.Float32 || c.DType == runtime.Float16) && c.BatchSize >= 5 && c.BatchSize <= 8:
+	case ctxPlatform == runtime.PlatformCUDA && ctxSM >= 75 && ctxSM <= 100 && ctxLayout == runtime.BHSD && !ctxIsCUDAGraphCapturing && !ctxRequiresDeterministic:
+		id, err = KernelK20, launchK20(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
+	case ctxPlatform == runtime.PlatformCPU && (ctxDType == runtime.Float32 || ctxDType == runtime.Float16) && ctxBatchSize >= 5 && ctxBatchSize <= 8:
 		id, err = KernelK21, testkernels.Probe(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
-	case c.Platform == runtime.PlatformCUDA && c.SM >= 86 && c.Layout == runtime.BSHD && c.SeqLenQ >= 6 && c.SeqLenQ <= 10 && c.SeqLenK <= 11 && !c.IsGQA() && !c.IsCUDAGraphCapturing:
-		id, err = KernelK22, launchK22(&c, x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
-	case c.Platform == runtime.PlatformCPU && (c.DType == runtime.Float32 || c.DType == runtime.Float16) && (c.Layout == runtime.LayoutRowMajor || c.Layout == runtime.BHSD || c.Layout == runtime.NHD) && c.SeqLenQ <= 2 && c.SeqLenK >= 5 && c.SeqLenK <= 8 && !c.IsGQA() && !(c.DropoutP > 0):
+	case ctxPlatform == runtime.PlatformCUDA && ctxSM >= 86 && ctxLayout == runtime.BSHD && ctxSeqLenQ >= 6 && ctxSeqLenQ <= 10 && ctxSeqLenK <= 11 && !(ctxEnableGQA || (ctxNumKVHeads != 0 && ctxNumKVHeads != ctxNumHeads)) && !ctxIsCUDAGraphCapturing:
+		id, err = KernelK22, launchK22(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
+	case ctxPlatform == runtime.PlatformCPU && (ctxDType == runtime.Float32 || ctxDType == runtime.Float16) && (ctxLayout == runtime.LayoutRowMajor || ctxLayout == runtime.BHSD || ctxLayout == runtime.NHD) && ctxSeqLenQ <= 2 && ctxSeqLenK >= 5 && ctxSeqLenK <= 8 && !(ctxEnableGQA || (ctxNumKVHeads != 0 && ctxNumKVHeads != ctxNumHeads)) && !(ctxDropoutP > 0):
 		id, err = KernelK23, testkernels.Probe(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
-	case c.Platform == runtime.PlatformCPU && c.DType == runtime.Float32 && !c.IsGQA() && !(c.DropoutP > 0) && !c.IsCUDAGraphCapturing && !c.RequiresDeterministic:
+	case ctxPlatform == runtime.PlatformCPU && ctxDType == runtime.Float32 && !(ctxEnableGQA || (ctxNumKVHeads != 0 && ctxNumKVHeads != ctxNumHeads)) && !(ctxDropoutP > 0) && !ctxIsCUDAGraphCapturing && !ctxRequiresDeterministic:
 		id, err = KernelK24, testkernels.Probe(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
-	case c.Platform == runtime.PlatformCPU && c.DType == runtime.Float32 && c.Layout == runtime.NHD && c.SeqLenQ <= 1 && !c.IsCUDAGraphCapturing && !c.RequiresDeterministic:
+	case ctxPlatform == runtime.PlatformCPU && ctxDType == runtime.Float32 && ctxLayout == runtime.NHD && ctxSeqLenQ <= 1 && !ctxIsCUDAGraphCapturing && !ctxRequiresDeterministic:
 		id, err = KernelK25, testkernels.Probe(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
-	case c.Platform == runtime.PlatformCPU && c.HeadDim <= 39 && c.SeqLenQ <= 15 && !c.IsGQA() && !(c.DropoutP > 0) && !c.IsCUDAGraphCapturing:
+	case ctxPlatform == runtime.PlatformCPU && ctxHeadDim <= 39 && ctxSeqLenQ <= 15 && !(ctxEnableGQA || (ctxNumKVHeads != 0 && ctxNumKVHeads != ctxNumHeads)) && !(ctxDropoutP > 0) && !ctxIsCUDAGraphCapturing:
 		id, err = KernelK26, testkernels.Probe(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
-	case c.Platform == runtime.PlatformCUDA && c.SM >= 70 && (c.DType == runtime.Float32 || c.DType == runtime.BFloat16) && c.Layout == runtime.HND && c.BatchSize <= 3 && !c.IsGQA() && !c.RequiresDeterministic:
-		id, err = KernelK27, launchK27(&c, x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
-	case c.Platform == runtime.PlatformCPU && (c.DType == runtime.Float32 || c.DType == runtime.Float16) && c.SeqLenQ >= 9 && !c.IsGQA() && !c.IsCUDAGraphCapturing:
+	case ctxPlatform == runtime.PlatformCUDA && ctxSM >= 70 && (ctxDType == runtime.Float32 || ctxDType == runtime.BFloat16) && ctxLayout == runtime.HND && ctxBatchSize <= 3 && !(ctxEnableGQA || (ctxNumKVHeads != 0 && ctxNumKVHeads != ctxNumHeads)) && !ctxRequiresDeterministic:
+		id, err = KernelK27, launchK27(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
+	case ctxPlatform == runtime.PlatformCPU && (ctxDType == runtime.Float32 || ctxDType == runtime.Float16) && ctxSeqLenQ >= 9 && !(ctxEnableGQA || (ctxNumKVHeads != 0 && ctxNumKVHeads != ctxNumHeads)) && !ctxIsCUDAGraphCapturing:
 		id, err = KernelK28, testkernels.Probe(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
-	case c.Platform == runtime.PlatformCUDA && c.SM >= 70 && (c.DType == runtime.Float16 || c.DType == runtime.BFloat16) && (c.Layout == runtime.LayoutRowMajor || c.Layout == runtime.BHSD || c.Layout == runtime.HND) && c.HeadDim%2 == 0 && c.SeqLenK >= 3 && c.SeqLenK <= 13 && c.BatchSize <= 2 && !c.IsCUDAGraphCapturing && !c.RequiresDeterministic:
-		id, err = KernelK29, launchK29(&c, x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
-	case c.Platform == runtime.PlatformCUDA && (c.Layout == runtime.BHSD || c.Layout == runtime.NHD) && c.SeqLenK >= 14 && !c.IsGQA() && !c.RequiresDeterministic:
-		id, err = KernelK30, launchK30(&c, x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
-	case c.Platform == runtime.PlatformCUDA && c.SM >= 86 && (c.DType == runtime.Float16 || c.DType == runtime.BFloat16) && (c.Layout == runtime.LayoutRowMajor || c.Layout == runtime.NHD || c.Layout == runtime.HND) && c.HeadDim >= 83 && c.HeadDim <= 255 && !c.IsCUDAGraphCapturing:
-		id, err = KernelK31, launchK31(&c, x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
-	case c.Platform == runtime.PlatformCPU && c.Layout == runtime.HND && c.HeadDim <= 139 && c.HeadDim%64 == 0 && c.SeqLenQ <= 7 && c.SeqLenK <= 15 && !(c.DropoutP > 0) && !c.IsCUDAGraphCapturing:
+	case ctxPlatform == runtime.PlatformCUDA && ctxSM >= 70 && (ctxDType == runtime.Float16 || ctxDType == runtime.BFloat16) && (ctxLayout == runtime.LayoutRowMajor || ctxLayout == runtime.BHSD || ctxLayout == runtime.HND) && ctxHeadDim%2 == 0 && ctxSeqLenK >= 3 && ctxSeqLenK <= 13 && ctxBatchSize <= 2 && !ctxIsCUDAGraphCapturing && !ctxRequiresDeterministic:
+		id, err = KernelK29, launchK29(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
+	case ctxPlatform == runtime.PlatformCUDA && (ctxLayout == runtime.BHSD || ctxLayout == runtime.NHD) && ctxSeqLenK >= 14 && !(ctxEnableGQA || (ctxNumKVHeads != 0 && ctxNumKVHeads != ctxNumHeads)) && !ctxRequiresDeterministic:
+		id, err = KernelK30, launchK30(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
+	case ctxPlatform == runtime.PlatformCUDA && ctxSM >= 86 && (ctxDType == runtime.Float16 || ctxDType == runtime.BFloat16) && (ctxLayout == runtime.LayoutRowMajor || ctxLayout == runtime.NHD || ctxLayout == runtime.HND) && ctxHeadDim >= 83 && ctxHeadDim <= 255 && !ctxIsCUDAGraphCapturing:
+		id, err = KernelK31, launchK31(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
+	case ctxPlatform == runtime.PlatformCPU && ctxLayout == runtime.HND && ctxHeadDim <= 139 && ctxHeadDim%64 == 0 && ctxSeqLenQ <= 7 && ctxSeqLenK <= 15 && !(ctxDropoutP > 0) && !ctxIsCUDAGraphCapturing:
 		id, err = KernelK32, testkernels.Probe(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
-	case c.Platform == runtime.PlatformCPU && !c.IsCUDAGraphCapturing:
+	case ctxPlatform == runtime.PlatformCPU && !ctxIsCUDAGraphCapturing:
 		id, err = KernelK33, testkernels.Probe(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
-	case c.Platform == runtime.PlatformCUDA && c.SM <= 90 && (c.Layout == runtime.BSHD || c.Layout == runtime.NHD || c.Layout == runtime.HND) && c.HeadDim%16 == 0 && !c.IsCUDAGraphCapturing:
-		id, err = KernelK34, launchK34(&c, x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
-	case c.Platform == runtime.PlatformCUDA && (c.Layout == runtime.BHSD || c.Layout == runtime.NHD || c.Layout == runtime.HND) && c.SeqLenK >= 14 && c.BatchSize >= 16 && !c.IsGQA():
-		id, err = KernelK35, launchK35(&c, x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
-	case c.Platform == runtime.PlatformCPU && (c.DType == runtime.Float16 || c.DType == runtime.BFloat16) && (c.Layout == runtime.BSHD || c.Layout == runtime.BHSD) && c.BatchSize <= 7 && !c.IsCUDAGraphCapturing:
+	case ctxPlatform == runtime.PlatformCUDA && ctxSM <= 90 && (ctxLayout == runtime.BSHD || ctxLayout == runtime.NHD || ctxLayout == runtime.HND) && ctxHeadDim%16 == 0 && !ctxIsCUDAGraphCapturing:
+		id, err = KernelK34, launchK34(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
+	case ctxPlatform == runtime.PlatformCUDA && (ctxLayout == runtime.BHSD || ctxLayout == runtime.NHD || ctxLayout == runtime.HND) && ctxSeqLenK >= 14 && ctxBatchSize >= 16 && !(ctxEnableGQA || (ctxNumKVHeads != 0 && ctxNumKVHeads != ctxNumHeads)):
+		id, err = KernelK35, launchK35(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
+	case ctxPlatform == runtime.PlatformCPU && (ctxDType == runtime.Float16 || ctxDType == runtime.BFloat16) && (ctxLayout == runtime.BSHD || ctxLayout == runtime.BHSD) && ctxBatchSize <= 7 && !ctxIsCUDAGraphCapturing:
 		id, err = KernelK36, testkernels.Probe(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
-	case c.Platform == runtime.PlatformCPU && c.DType == runtime.Float32 && (c.Layout == runtime.BSHD || c.Layout == runtime.BHSD || c.Layout == runtime.HND) && c.HeadDim >= 73 && c.SeqLenK >= 3 && c.BatchSize >= 13 && c.BatchSize <= 15 && !c.IsGQA() && !(c.DropoutP > 0):
+	case ctxPlatform == runtime.PlatformCPU && ctxDType == runtime.Float32 && (ctxLayout == runtime.BSHD || ctxLayout == runtime.BHSD || ctxLayout == runtime.HND) && ctxHeadDim >= 73 && ctxSeqLenK >= 3 && ctxBatchSize >= 13 && ctxBatchSize <= 15 && !(ctxEnableGQA || (ctxNumKVHeads != 0 && ctxNumKVHeads != ctxNumHeads)) && !(ctxDropoutP > 0):
 		id, err = KernelK37, testkernels.Probe(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
-	case c.Platform == runtime.PlatformCUDA && c.SM >= 86 && c.SM <= 100 && (c.DType == runtime.Float32 || c.DType == runtime.BFloat16) && (c.Layout == runtime.BSHD || c.Layout == runtime.HND) && c.HeadDim >= 211 && c.HeadDim <= 243 && c.HeadDim%2 == 0 && c.SeqLenK >= 3 && c.BatchSize >= 2 && c.BatchSize <= 11 && !c.IsGQA() && !c.IsCUDAGraphCapturing && !c.RequiresDeterministic:
-		id, err = KernelK38, launchK38(&c, x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
-	case c.Platform == runtime.PlatformCPU && c.Layout == runtime.BSHD && c.BatchSize >= 14 && !c.RequiresDeterministic:
+	case ctxPlatform == runtime.PlatformCUDA && ctxSM >= 86 && ctxSM <= 100 && (ctxDType == runtime.Float32 || ctxDType == runtime.BFloat16) && (ctxLayout == runtime.BSHD || ctxLayout == runtime.HND) && ctxHeadDim >= 211 && ctxHeadDim <= 243 && ctxHeadDim%2 == 0 && ctxSeqLenK >= 3 && ctxBatchSize >= 2 && ctxBatchSize <= 11 && !(ctxEnableGQA || (ctxNumKVHeads != 0 && ctxNumKVHeads != ctxNumHeads)) && !ctxIsCUDAGraphCapturing && !ctxRequiresDeterministic:
+		id, err = KernelK38, launchK38(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
+	case ctxPlatform == runtime.PlatformCPU && ctxLayout == runtime.BSHD && ctxBatchSize >= 14 && !ctxRequiresDeterministic:
 		id, err = KernelK39, testkernels.Probe(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
-	case c.Platform == runtime.PlatformCPU && !(c.DropoutP > 0) && !c.IsCUDAGraphCapturing:
+	case ctxPlatform == runtime.PlatformCPU && !(ctxDropoutP > 0) && !ctxIsCUDAGraphCapturing:
 		id, err = KernelProbeRef, testkernels.Probe(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
 	default:
-		return Registry.StaticNoKernel(&c)
+		return Registry.StaticNoKernel(probeContext(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic))
 	}
 	if err != nil {
-		return probeFallback(&c, id, err, x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
+		return probeFallback(id, err, x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
 	}
 	return nil
 }
@@ -231,78 +228,78 @@ func Probe(x runtime.Tensor, batch, seqQ, seqK, heads, kvHeads, headDim int, dro
 var probeOrder = [...]runtime.KernelID{KernelK00, KernelK01, KernelK02, KernelK03, KernelK04, KernelK05, KernelK06, KernelK07, KernelK08, KernelK09, KernelK10, KernelK11, KernelK12, KernelK13, KernelK14, KernelK15, KernelK16, KernelK17, KernelK18, KernelK19, KernelK20, KernelK21, KernelK22, KernelK23, KernelK24, KernelK25, KernelK26, KernelK27, KernelK28, KernelK29, KernelK30, KernelK31, KernelK32, KernelK33, KernelK34, KernelK35, KernelK36, KernelK37, KernelK38, KernelK39, KernelProbeRef}
 
 // probeFallback is the cold path of Probe after kernel failed returned err.
-func probeFallback(c *runtime.Context, failed runtime.KernelID, err error, x runtime.Tensor, batch, seqQ, seqK, heads, kvHeads, headDim int, dropout float32, gqa, capturing, deterministic bool) error {
-	return Registry.StaticFallback(c, probeOrder[:], failed, err, func(id runtime.KernelID) error {
+func probeFallback(failed runtime.KernelID, err error, x runtime.Tensor, batch, seqQ, seqK, heads, kvHeads, headDim int, dropout float32, gqa, capturing, deterministic bool) error {
+	return Registry.StaticFallback(probeContext(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic), probeOrder[:], failed, err, func(id runtime.KernelID) error {
 		return invokeProbe(id, x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
 	})
 }
 
 // launchK01 launches cuda kernel k01 (probe.cu:lz_probe).
-func launchK01(c *runtime.Context, x runtime.Tensor, batch, seqQ, seqK, heads, kvHeads, headDim int, dropout float32, gqa, capturing, deterministic bool) error {
+func launchK01(x runtime.Tensor, batch, seqQ, seqK, heads, kvHeads, headDim int, dropout float32, gqa, capturing, deterministic bool) error {
 	return fmt.Errorf("kernel k01: %w", cuda.ErrNoDriver)
 }
 
 // launchK02 launches cuda kernel k02 (probe.cu:lz_probe).
-func launchK02(c *runtime.Context, x runtime.Tensor, batch, seqQ, seqK, heads, kvHeads, headDim int, dropout float32, gqa, capturing, deterministic bool) error {
+func launchK02(x runtime.Tensor, batch, seqQ, seqK, heads, kvHeads, headDim int, dropout float32, gqa, capturing, deterministic bool) error {
 	return fmt.Errorf("kernel k02: %w", cuda.ErrNoDriver)
 }
 
 // launchK04 launches cuda kernel k04 (probe.cu:lz_probe).
-func launchK04(c *runtime.Context, x runtime.Tensor, batch, seqQ, seqK, heads, kvHeads, headDim int, dropout float32, gqa, capturing, deterministic bool) error {
+func launchK04(x runtime.Tensor, batch, seqQ, seqK, heads, kvHeads, headDim int, dropout float32, gqa, capturing, deterministic bool) error {
 	return fmt.Errorf("kernel k04: %w", cuda.ErrNoDriver)
 }
 
 // launchK14 launches cuda kernel k14 (probe.cu:lz_probe).
-func launchK14(c *runtime.Context, x runtime.Tensor, batch, seqQ, seqK, heads, kvHeads, headDim int, dropout float32, gqa, capturing, deterministic bool) error {
+func launchK14(x runtime.Tensor, batch, seqQ, seqK, heads, kvHeads, headDim int, dropout float32, gqa, capturing, deterministic bool) error {
 	return fmt.Errorf("kernel k14: %w", cuda.ErrNoDriver)
 }
 
 // launchK16 launches cuda kernel k16 (probe.cu:lz_probe).
-func launchK16(c *runtime.Context, x runtime.Tensor, batch, seqQ, seqK, heads, kvHeads, headDim int, dropout float32, gqa, capturing, deterministic bool) error {
+func launchK16(x runtime.Tensor, batch, seqQ, seqK, heads, kvHeads, headDim int, dropout float32, gqa, capturing, deterministic bool) error {
 	return fmt.Errorf("kernel k16: %w", cuda.ErrNoDriver)
 }
 
 // launchK20 launches cuda kernel k20 (probe.cu:lz_probe).
-func launchK20(c *runtime.Context, x runtime.Tensor, batch, seqQ, seqK, heads, kvHeads, headDim int, dropout float32, gqa, capturing, deterministic bool) error {
+func launchK20(x runtime.Tensor, batch, seqQ, seqK, heads, kvHeads, headDim int, dropout float32, gqa, capturing, deterministic bool) error {
 	return fmt.Errorf("kernel k20: %w", cuda.ErrNoDriver)
 }
 
 // launchK22 launches cuda kernel k22 (probe.cu:lz_probe).
-func launchK22(c *runtime.Context, x runtime.Tensor, batch, seqQ, seqK, heads, kvHeads, headDim int, dropout float32, gqa, capturing, deterministic bool) error {
+func launchK22(x runtime.Tensor, batch, seqQ, seqK, heads, kvHeads, headDim int, dropout float32, gqa, capturing, deterministic bool) error {
 	return fmt.Errorf("kernel k22: %w", cuda.ErrNoDriver)
 }
 
 // launchK27 launches cuda kernel k27 (probe.cu:lz_probe).
-func launchK27(c *runtime.Context, x runtime.Tensor, batch, seqQ, seqK, heads, kvHeads, headDim int, dropout float32, gqa, capturing, deterministic bool) error {
+func launchK27(x runtime.Tensor, batch, seqQ, seqK, heads, kvHeads, headDim int, dropout float32, gqa, capturing, deterministic bool) error {
 	return fmt.Errorf("kernel k27: %w", cuda.ErrNoDriver)
 }
 
 // launchK29 launches cuda kernel k29 (probe.cu:lz_probe).
-func launchK29(c *runtime.Context, x runtime.Tensor, batch, seqQ, seqK, heads, kvHeads, headDim int, dropout float32, gqa, capturing, deterministic bool) error {
+func launchK29(x runtime.Tensor, batch, seqQ, seqK, heads, kvHeads, headDim int, dropout float32, gqa, capturing, deterministic bool) error {
 	return fmt.Errorf("kernel k29: %w", cuda.ErrNoDriver)
 }
 
 // launchK30 launches cuda kernel k30 (probe.cu:lz_probe).
-func launchK30(c *runtime.Context, x runtime.Tensor, batch, seqQ, seqK, heads, kvHeads, headDim int, dropout float32, gqa, capturing, deterministic bool) error {
+func launchK30(x runtime.Tensor, batch, seqQ, seqK, heads, kvHeads, headDim int, dropout float32, gqa, capturing, deterministic bool) error {
 	return fmt.Errorf("kernel k30: %w", cuda.ErrNoDriver)
 }
 
 // launchK31 launches cuda kernel k31 (probe.cu:lz_probe).
-func launchK31(c *runtime.Context, x runtime.Tensor, batch, seqQ, seqK, heads, kvHeads, headDim int, dropout float32, gqa, capturing, deterministic bool) error {
+func launchK31(x runtime.Tensor, batch, seqQ, seqK, heads, kvHeads, headDim int, dropout float32, gqa, capturing, deterministic bool) error {
 	return fmt.Errorf("kernel k31: %w", cuda.ErrNoDriver)
 }
 
 // launchK34 launches cuda kernel k34 (probe.cu:lz_probe).
-func launchK34(c *runtime.Context, x runtime.Tensor, batch, seqQ, seqK, heads, kvHeads, headDim int, dropout float32, gqa, capturing, deterministic bool) error {
+func launchK34(x runtime.Tensor, batch, seqQ, seqK, heads, kvHeads, headDim int, dropout float32, gqa, capturing, deterministic bool) error {
 	return fmt.Errorf("kernel k34: %w", cuda.ErrNoDriver)
 }
 
 // launchK35 launches cuda kernel k35 (probe.cu:lz_probe).
-func launchK35(c *runtime.Context, x runtime.Tensor, batch, seqQ, seqK, heads, kvHeads, headDim int, dropout float32, gqa, capturing, deterministic bool) error {
+func launchK35(x runtime.Tensor, batch, seqQ, seqK, heads, kvHeads, headDim int, dropout float32, gqa, capturing, deterministic bool) error {
 	return fmt.Errorf("kernel k35: %w", cuda.ErrNoDriver)
 }
 
 // launchK38 launches cuda kernel k38 (probe.cu:lz_probe).
-func launchK38(c *runtime.Context, x runtime.Tensor, batch, seqQ, seqK, heads, kvHeads, headDim int, dropout float32, gqa, capturing, deterministic bool) error {
+func launchK38(x runtime.Tensor, batch, seqQ, seqK, heads, kvHeads, headDim int, dropout float32, gqa, capturing, deterministic bool) error {
 	return fmt.Errorf("kernel k38: %w", cuda.ErrNoDriver)
 }

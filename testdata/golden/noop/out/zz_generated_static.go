@@ -55,24 +55,21 @@ func noopContext(x runtime.Tensor) runtime.Context {
 // wrapping runtime.ErrInvalidArgument is the caller's and returns at once. Kernel
 // panics are recovered on the fallback path only; the success path pays for nothing.
 func Noop(x runtime.Tensor) error {
-	c := runtime.Context{
-		BatchSize: int32(x.Rows()),
-		DType:     x.DType(),
-		Op:        OpNoop,
-		Platform:  x.Platform(),
-	}
+	ctxPlatform := x.Platform()
+	ctxDType := x.DType()
+	ctxBatchSize := int32(x.Rows())
 	var id runtime.KernelID
 	var err error
 	switch {
-	case c.Platform == runtime.PlatformCPU && c.DType == runtime.Float16 && c.BatchSize <= 4 && !c.IsGQA() && !(c.DropoutP > 0) && !c.IsCUDAGraphCapturing && !c.RequiresDeterministic:
+	case ctxPlatform == runtime.PlatformCPU && ctxDType == runtime.Float16 && ctxBatchSize <= 4:
 		id, err = KernelNoopFp16, testkernels.Noop(x)
-	case c.Platform == runtime.PlatformCPU && !c.IsGQA() && !(c.DropoutP > 0) && !c.IsCUDAGraphCapturing && !c.RequiresDeterministic:
+	case ctxPlatform == runtime.PlatformCPU:
 		id, err = KernelNoopRef, testkernels.Noop(x)
 	default:
-		return Registry.StaticNoKernel(&c)
+		return Registry.StaticNoKernel(noopContext(x))
 	}
 	if err != nil {
-		return noopFallback(&c, id, err, x)
+		return noopFallback(id, err, x)
 	}
 	return nil
 }
@@ -81,8 +78,8 @@ func Noop(x runtime.Tensor) error {
 var noopOrder = [...]runtime.KernelID{KernelNoopFp16, KernelNoopRef}
 
 // noopFallback is the cold path of Noop after kernel failed returned err.
-func noopFallback(c *runtime.Context, failed runtime.KernelID, err error, x runtime.Tensor) error {
-	return Registry.StaticFallback(c, noopOrder[:], failed, err, func(id runtime.KernelID) error {
+func noopFallback(failed runtime.KernelID, err error, x runtime.Tensor) error {
+	return Registry.StaticFallback(noopContext(x), noopOrder[:], failed, err, func(id runtime.KernelID) error {
 		return invokeNoop(id, x)
 	})
 }
