@@ -61,18 +61,35 @@ func (l Layout) rank() int {
 }
 
 // Tensor describes an n-dimensional array in host or device memory. It is a
-// small value type: dispatchers pass it by value without allocating. Strides
-// are in elements. Device memory is referenced by address only; lzgen never
-// dereferences it on the host.
-type Tensor struct {
+// handle to an immutable descriptor, one word wide, so that dispatchers pass
+// tensors by value in registers and copying one costs nothing; the storage it
+// describes is shared, as with a slice. Strides are in elements. Device memory
+// is referenced by address only; lzgen never dereferences it on the host.
+// The zero Tensor describes nothing: every accessor returns zero values.
+type Tensor struct{ d *tensorDesc }
+
+type tensorDesc struct {
 	host    []byte
 	dev     uintptr
+	numel   int
+	rows    int   // numel over the last dimension
 	device  int16 // -1 on the host, else the CUDA device ordinal
 	dtype   DType
 	layout  Layout
 	rank    uint8
+	named   [4]int32 // batch, seq, heads, head_dim as the layout reads them
 	shape   [MaxRank]int
 	strides [MaxRank]int
+}
+
+// zeroDesc is what the zero Tensor reads as.
+var zeroDesc = tensorDesc{device: -1}
+
+func (t Tensor) desc() *tensorDesc {
+	if t.d == nil {
+		return &zeroDesc
+	}
+	return t.d
 }
 
 func checkShape(dt DType, layout Layout, shape []int) error {
@@ -96,15 +113,18 @@ func checkShape(dt DType, layout Layout, shape []int) error {
 	return nil
 }
 
-func describe(dt DType, layout Layout, shape []int) Tensor {
-	t := Tensor{device: -1, dtype: dt, layout: layout, rank: uint8(len(shape))}
-	copy(t.shape[:], shape)
-	s := 1
+func describe(dt DType, layout Layout, shape []int) *tensorDesc {
+	d := &tensorDesc{device: -1, dtype: dt, layout: layout, rank: uint8(len(shape)), numel: 1}
+	copy(d.shape[:], shape)
 	for i := len(shape) - 1; i >= 0; i-- {
-		t.strides[i] = s
-		s *= shape[i]
+		d.strides[i] = d.numel
+		d.numel *= shape[i]
 	}
-	return t
+	d.rows = d.numel / shape[len(shape)-1]
+	for which := range d.named {
+		d.named[which] = int32(d.namedDim(which))
+	}
+	return d
 }
 
 // New returns a zeroed, contiguous host tensor. It returns an error wrapping
@@ -113,9 +133,9 @@ func New(dt DType, layout Layout, shape ...int) (Tensor, error) {
 	if err := checkShape(dt, layout, shape); err != nil {
 		return Tensor{}, err
 	}
-	t := describe(dt, layout, shape)
-	t.host = make([]byte, t.Numel()*dt.Size())
-	return t, nil
+	d := describe(dt, layout, shape)
+	d.host = make([]byte, d.numel*dt.Size())
+	return Tensor{d}, nil
 }
 
 // FromBytes wraps host memory holding a contiguous tensor. data is not copied;
@@ -124,12 +144,12 @@ func FromBytes(dt DType, layout Layout, data []byte, shape ...int) (Tensor, erro
 	if err := checkShape(dt, layout, shape); err != nil {
 		return Tensor{}, err
 	}
-	t := describe(dt, layout, shape)
-	if want := t.Numel() * dt.Size(); len(data) != want {
+	d := describe(dt, layout, shape)
+	if want := d.numel * dt.Size(); len(data) != want {
 		return Tensor{}, fmt.Errorf("%w: shape %v of %v needs %d bytes, got %d", ErrInvalidArgument, shape, dt, want, len(data))
 	}
-	t.host = data
-	return t, nil
+	d.host = data
+	return Tensor{d}, nil
 }
 
 // FromFloat32 wraps a float32 slice as a contiguous tensor without copying.
@@ -146,126 +166,132 @@ func FromDevice(ptr uintptr, device int, dt DType, layout Layout, shape ...int) 
 	if ptr == 0 || device < 0 || device > 1<<14 {
 		return Tensor{}, fmt.Errorf("%w: device tensor needs a non-nil address and a device ordinal, got %#x on %d", ErrInvalidArgument, ptr, device)
 	}
-	t := describe(dt, layout, shape)
-	t.dev, t.device = ptr, int16(device)
-	return t, nil
+	d := describe(dt, layout, shape)
+	d.dev, d.device = ptr, int16(device)
+	return Tensor{d}, nil
 }
 
 // WithStrides returns t with the given element strides, one per dimension.
 // The strides must keep every element inside the storage.
 func (t Tensor) WithStrides(strides ...int) (Tensor, error) {
-	if len(strides) != int(t.rank) {
-		return Tensor{}, fmt.Errorf("%w: %d strides for a rank-%d tensor", ErrInvalidArgument, len(strides), t.rank)
+	if len(strides) != t.Rank() {
+		return Tensor{}, fmt.Errorf("%w: %d strides for a rank-%d tensor", ErrInvalidArgument, len(strides), t.Rank())
 	}
+	d := *t.desc()
 	last := 0
 	for i, s := range strides {
 		if s < 0 {
 			return Tensor{}, fmt.Errorf("%w: negative stride %d in dimension %d", ErrInvalidArgument, s, i)
 		}
-		last += (t.shape[i] - 1) * s
+		last += (d.shape[i] - 1) * s
 	}
-	if t.host != nil && (last+1)*t.dtype.Size() > len(t.host) {
-		return Tensor{}, fmt.Errorf("%w: strides %v reach element %d, storage holds %d", ErrInvalidArgument, strides, last, len(t.host)/t.dtype.Size())
+	if d.host != nil && (last+1)*d.dtype.Size() > len(d.host) {
+		return Tensor{}, fmt.Errorf("%w: strides %v reach element %d, storage holds %d", ErrInvalidArgument, strides, last, len(d.host)/d.dtype.Size())
 	}
-	copy(t.strides[:], strides)
-	return t, nil
+	copy(d.strides[:], strides)
+	return Tensor{&d}, nil
 }
 
 // IsZero reports whether t is the zero Tensor (no storage, no shape).
-func (t *Tensor) IsZero() bool { return t.rank == 0 }
+func (t Tensor) IsZero() bool { return t.d == nil }
 
 // DType returns the element type.
-func (t *Tensor) DType() DType { return t.dtype }
+func (t Tensor) DType() DType { return t.desc().dtype }
 
 // Layout returns the layout the dimensions are read in.
-func (t *Tensor) Layout() Layout { return t.layout }
+func (t Tensor) Layout() Layout { return t.desc().layout }
 
 // Rank returns the number of dimensions.
-func (t *Tensor) Rank() int { return int(t.rank) }
+func (t Tensor) Rank() int { return int(t.desc().rank) }
 
 // Dim returns the size of dimension i; a negative i counts from the end.
 // Out-of-range dimensions are 0, so context expressions never panic.
-func (t *Tensor) Dim(i int) int {
+func (t Tensor) Dim(i int) int { return t.desc().dim(i) }
+
+func (d *tensorDesc) dim(i int) int {
 	if i < 0 {
-		i += int(t.rank)
+		i += int(d.rank)
 	}
-	if i < 0 || i >= int(t.rank) {
+	if i < 0 || i >= int(d.rank) {
 		return 0
 	}
-	return t.shape[i]
+	return d.shape[i]
 }
 
 // Stride returns the element stride of dimension i (0 when out of range).
-func (t *Tensor) Stride(i int) int {
-	if i < 0 || i >= int(t.rank) {
+func (t Tensor) Stride(i int) int {
+	d := t.desc()
+	if i < 0 || i >= int(d.rank) {
 		return 0
 	}
-	return t.strides[i]
+	return d.strides[i]
 }
 
 // Shape returns a copy of the dimensions.
-func (t *Tensor) Shape() []int { return append([]int(nil), t.shape[:t.rank]...) }
+func (t Tensor) Shape() []int {
+	d := t.desc()
+	return append([]int(nil), d.shape[:d.rank]...)
+}
 
 // Numel returns the number of elements (0 for the zero Tensor).
-func (t *Tensor) Numel() int {
-	if t.rank == 0 {
+func (t Tensor) Numel() int {
+	if t.d == nil {
 		return 0
 	}
-	n := 1
-	for _, d := range t.shape[:t.rank] {
-		n *= d
-	}
-	return n
+	return t.d.numel
 }
 
 // IsContiguous reports whether the elements are stored densely in row-major
 // order of the dimensions.
-func (t *Tensor) IsContiguous() bool {
+func (t Tensor) IsContiguous() bool {
+	d := t.desc()
 	s := 1
-	for i := int(t.rank) - 1; i >= 0; i-- {
-		if t.shape[i] != 1 && t.strides[i] != s {
+	for i := int(d.rank) - 1; i >= 0; i-- {
+		if d.shape[i] != 1 && d.strides[i] != s {
 			return false
 		}
-		s *= t.shape[i]
+		s *= d.shape[i]
 	}
 	return true
 }
 
 // OnDevice reports whether the tensor lives in CUDA device memory.
-func (t *Tensor) OnDevice() bool { return t.device >= 0 }
+func (t Tensor) OnDevice() bool { return t.desc().device >= 0 }
 
 // DeviceIndex returns the CUDA device ordinal, or -1 for host memory.
-func (t *Tensor) DeviceIndex() int { return int(t.device) }
+func (t Tensor) DeviceIndex() int { return int(t.desc().device) }
 
 // Platform returns where kernels reading this tensor must run.
-func (t *Tensor) Platform() Platform {
-	if t.device >= 0 {
+func (t Tensor) Platform() Platform {
+	if t.desc().device >= 0 {
 		return PlatformCUDA
 	}
 	return PlatformCPU
 }
 
 // DevicePtr returns the device address (0 for host tensors).
-func (t *Tensor) DevicePtr() uintptr { return t.dev }
+func (t Tensor) DevicePtr() uintptr { return t.desc().dev }
 
 // Bytes returns the host storage (nil for device tensors).
-func (t *Tensor) Bytes() []byte { return t.host }
+func (t Tensor) Bytes() []byte { return t.desc().host }
 
 // Float32s views float32 host storage as a slice; nil for other dtypes.
-func (t *Tensor) Float32s() []float32 {
-	if t.dtype != Float32 || len(t.host) == 0 {
+func (t Tensor) Float32s() []float32 {
+	d := t.desc()
+	if d.dtype != Float32 || len(d.host) == 0 {
 		return nil
 	}
-	return unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(t.host))), len(t.host)/4)
+	return unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(d.host))), len(d.host)/4)
 }
 
 // Uint16s views float16 or bfloat16 host storage as raw 16-bit words; nil for
 // other dtypes.
-func (t *Tensor) Uint16s() []uint16 {
-	if (t.dtype != Float16 && t.dtype != BFloat16) || len(t.host) == 0 {
+func (t Tensor) Uint16s() []uint16 {
+	d := t.desc()
+	if (d.dtype != Float16 && d.dtype != BFloat16) || len(d.host) == 0 {
 		return nil
 	}
-	return unsafe.Slice((*uint16)(unsafe.Pointer(unsafe.SliceData(t.host))), len(t.host)/2)
+	return unsafe.Slice((*uint16)(unsafe.Pointer(unsafe.SliceData(d.host))), len(d.host)/2)
 }
 
 // dimIndex gives, per layout, which dimension holds batch, seq, heads and
@@ -278,50 +304,45 @@ var dimIndex = [numLayouts][4]int8{
 	HND:            {-1, 1, 0, 2},
 }
 
-func (t *Tensor) named(which int) int {
-	if t.layout >= numLayouts {
-		return 0
-	}
-	i := dimIndex[t.layout][which]
+// namedDim computes the named dimension which (0 batch, 1 seq, 2 heads,
+// 3 head_dim) once, when the descriptor is built.
+func (d *tensorDesc) namedDim(which int) int {
+	i := dimIndex[d.layout][which]
 	if i < 0 {
-		if which == 0 && t.layout != LayoutRowMajor {
+		if which == 0 && d.layout != LayoutRowMajor {
 			return 1
 		}
 		return 0
 	}
-	return t.Dim(int(i))
+	return d.dim(int(i))
 }
 
 // Batch returns the batch dimension of an attention layout (1 for packed
 // layouts, 0 for row-major).
-func (t *Tensor) Batch() int { return t.named(0) }
+func (t Tensor) Batch() int { return int(t.desc().named[0]) }
 
 // SeqLen returns the sequence (token) dimension of an attention layout.
-func (t *Tensor) SeqLen() int { return t.named(1) }
+func (t Tensor) SeqLen() int { return int(t.desc().named[1]) }
 
 // Heads returns the heads dimension of an attention layout.
-func (t *Tensor) Heads() int { return t.named(2) }
+func (t Tensor) Heads() int { return int(t.desc().named[2]) }
 
 // HeadDim returns the head dimension of an attention layout.
-func (t *Tensor) HeadDim() int { return t.named(3) }
+func (t Tensor) HeadDim() int { return int(t.desc().named[3]) }
 
 // Rows returns the number of rows when the tensor is read as a matrix of
 // its last dimension: every dimension but the last multiplied together.
-func (t *Tensor) Rows() int {
-	if t.rank == 0 {
-		return 0
-	}
-	return t.Numel() / t.shape[t.rank-1]
-}
+func (t Tensor) Rows() int { return t.desc().rows }
 
 // Cols returns the last dimension.
-func (t *Tensor) Cols() int { return t.Dim(-1) }
+func (t Tensor) Cols() int { return t.desc().dim(-1) }
 
 // String describes the tensor without its data, e.g. "float16[2 512 32 128] BSHD host".
 func (t Tensor) String() string {
+	d := t.desc()
 	where := "host"
-	if t.device >= 0 {
-		where = fmt.Sprintf("cuda:%d", t.device)
+	if d.device >= 0 {
+		where = fmt.Sprintf("cuda:%d", d.device)
 	}
-	return fmt.Sprintf("%v%v %v %s", t.dtype, t.shape[:t.rank], t.layout, where)
+	return fmt.Sprintf("%v%v %v %s", d.dtype, d.shape[:d.rank], d.layout, where)
 }
