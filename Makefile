@@ -43,3 +43,11 @@ ptx:
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzManifest -fuzztime 30s ./gen
 	$(GO) test -run '^$$' -fuzz FuzzRules -fuzztime 30s ./runtime
+
+## server: the example inference server, rules hot-reloaded from examples/server/rules.yaml
+server:
+	$(GO) run ./examples/server -rules examples/server/rules.yaml
+
+## loadtest: concurrent forward passes while the rules file is rewritten and a kernel fails
+loadtest:
+	$(GO) run ./examples/server/loadtest -requests 2000 -clients 8
