@@ -95,6 +95,9 @@ func (e *emitter) newFile() *jen.File {
 	f.HeaderComment("source: " + e.source)
 	f.ImportName(runtimePkg, "runtime")
 	f.ImportName(cudaPkg, "cuda")
+	if e.m.ptxPackage != "" {
+		f.ImportAlias(e.m.ptxPackage, "kcuda")
+	}
 	for _, k := range e.m.kernels {
 		if k.cuda == nil {
 			f.ImportName(k.cpuPkg, e.packageName(k.cpuPkg))

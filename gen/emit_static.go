@@ -1,7 +1,6 @@
 package gen
 
 import (
-	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -127,7 +126,7 @@ func (e *emitter) staticDispatcher(f *jen.File, op *opModel) {
 type staticFields struct {
 	op   *opModel
 	set  [runtime.NumFields]*jen.Statement // the value expression of each field the op sets
-	used [runtime.NumFields]bool          // fields some emitted condition reads
+	used [runtime.NumFields]bool           // fields some emitted condition reads
 }
 
 func newStaticFields(op *opModel) *staticFields {
@@ -315,15 +314,4 @@ func anyOf(alts []*jen.Statement) *jen.Statement {
 		s = s.Op("||").Add(a)
 	}
 	return jen.Parens(s)
-}
-
-// launchWrapper writes the typed launch function of a cuda kernel. Launching
-// needs the CUDA runtime of a later issue; until then it reports that no
-// driver is available, which the dispatcher answers with a fallback.
-func (e *emitter) launchWrapper(f *jen.File, k *kernelModel) {
-	params := paramDecls(k.op.params)
-	f.Commentf("%s launches cuda kernel %s (%s).", launchName(k), k.name, k.impl())
-	f.Func().Id(launchName(k)).Params(params...).Error().Block(
-		jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit(fmt.Sprintf("kernel %s: %%w", k.name)), jen.Qual(cudaPkg, "ErrNoDriver"))),
-	)
 }

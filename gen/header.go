@@ -54,29 +54,13 @@ func (e *emitter) cudaHeader() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// cParams is a cuda kernel's C parameter list: tensors as pointers, float32
-// as float, float64 as double, int64 as long long, other numbers, enums and
-// bools as int.
+// cParams is a cuda kernel's C parameter list, typed by cudaArgTypeOf.
 func cParams(k *kernelModel) string {
 	parts := make([]string, len(k.cuda.args))
 	for i, a := range k.cuda.args {
-		parts[i] = cType(a.typ) + " " + cName(a, i)
+		parts[i] = cudaArgTypeOf(a.typ).cType + " " + cName(a, i)
 	}
 	return strings.Join(parts, ", ")
-}
-
-func cType(t valueType) string {
-	switch t {
-	case vTensor:
-		return "void*"
-	case vFloat32:
-		return "float"
-	case vFloat64:
-		return "double"
-	case vInt64:
-		return "long long"
-	}
-	return "int"
 }
 
 // cName names an argument: a param or field by its name, an accessor as

@@ -16,6 +16,7 @@ type model struct {
 	file       string // manifest base name, for KernelInfo.Pos
 	pkg        string
 	ptxPackage string
+	ptxPos     diag.Pos
 	ops        []*opModel     // index = OpID
 	kernels    []*kernelModel // index = KernelID; each op's kernels are contiguous
 	policy     string         // the dispatch section in rules-file YAML, "" when absent
@@ -69,6 +70,7 @@ type builder struct {
 	m       *manifest
 	diags   *diag.List
 	goNames map[string]diag.Pos // package-level identifiers declared so far
+	noPTX   bool                // the missing cuda.ptx_package was reported
 }
 
 // build resolves references, checks what needs the whole manifest and
@@ -79,7 +81,7 @@ func build(m *manifest, diags *diag.List) *model {
 	for _, n := range reservedGoNames {
 		b.goNames[n] = diag.Pos{}
 	}
-	out := &model{file: m.file, pkg: m.pkg, ptxPackage: m.ptxPackage}
+	out := &model{file: m.file, pkg: m.pkg, ptxPackage: m.ptxPackage, ptxPos: m.ptxPos}
 	opsByName := map[string]*opModel{}
 	var opNames []string
 	for _, d := range m.ops {
@@ -111,6 +113,7 @@ func build(m *manifest, diags *diag.List) *model {
 		b.declare("Kernel"+k.goName, k.pos, "kernel "+k.name)
 		if d.cuda != nil {
 			k.cuda = b.cuda(d.cuda, op)
+			b.needPTXPackage(k)
 		}
 		byOp[op.id] = append(byOp[op.id], k)
 		kernelsByName[k.name] = k
@@ -183,33 +186,78 @@ func (b *builder) ambiguity(op *opModel) {
 	}
 }
 
+// needPTXPackage reports, once, a cuda kernel in a manifest without a
+// top-level cuda section: its launch wrapper would have no PTX to load.
+func (b *builder) needPTXPackage(k *kernelModel) {
+	if b.m.ptxPos.Valid() || b.noPTX {
+		return
+	}
+	b.noPTX = true
+	b.diags.Errorf(k.pos, "kernel %s has backend cuda, but the manifest has no top-level cuda section naming the package that embeds the PTX", k.name)
+	b.diags.Hint("add `cuda: {ptx_package: github.com/layerzero/lzgen/kernels/cuda}`, or name your own package that declares `var PTX = cuda.NewModuleSet(...)`")
+}
+
 // cuda checks a cuda kernel's expressions against its operation.
 func (b *builder) cuda(d *cudaDecl, op *opModel) *cudaModel {
 	sc := scope{params: op.params, fields: true}
 	c := &cudaModel{module: d.module, entry: d.entry}
 	for _, a := range d.args {
-		if e := parseExpr(b.diags, a.pos, a.src, sc); e != nil {
+		if e := b.launchExpr(a, op, sc); e != nil {
 			c.args = append(c.args, e)
 		}
 	}
-	intExpr := func(r *rawExpr, what string) *expr {
-		e := parseExpr(b.diags, r.pos, r.src, sc)
-		if e != nil && !e.typ.isInt() {
+	// intExpr checks a launch dimension; a literal must be at least min.
+	intExpr := func(r *rawExpr, what string, min int64) *expr {
+		e := b.launchExpr(r, op, sc)
+		switch {
+		case e == nil:
+		case !e.typ.isInt():
 			b.diags.Errorf(r.pos, "%s needs an integer expression, %q is %s", what, r.src, e.typ)
+			return nil
+		case e.kind == exInt && e.value < min:
+			b.diags.Errorf(r.pos, "%s %d is out of range (at least %d)", what, e.value, min)
 			return nil
 		}
 		return e
 	}
 	for i := range 3 {
 		if d.grid[i] != nil {
-			c.grid[i] = intExpr(d.grid[i], "cuda.grid")
+			c.grid[i] = intExpr(d.grid[i], "cuda.grid", 1)
 		}
 		if d.block[i] != nil {
-			c.block[i] = intExpr(d.block[i], "cuda.block")
+			c.block[i] = intExpr(d.block[i], "cuda.block", 1)
 		}
 	}
 	if d.sharedMem != nil {
-		c.sharedMem = intExpr(d.sharedMem, "cuda.shared_mem")
+		c.sharedMem = intExpr(d.sharedMem, "cuda.shared_mem", 0)
 	}
 	return c
+}
+
+// launchExpr parses one cuda expression and rejects context fields that the
+// operation's context never sets: they would always read as zero.
+func (b *builder) launchExpr(r *rawExpr, op *opModel, sc scope) *expr {
+	e := parseExpr(b.diags, r.pos, r.src, sc)
+	if f, ok := e.unsetField(op); ok {
+		b.diags.Errorf(r.pos, "%q reads context field %s, which operation %s does not set (it would always be zero)", r.src, f, op.name)
+		b.diags.Hint("add %s to the context of %s, or pass the value it stands for", f, op.name)
+		return nil
+	}
+	return e
+}
+
+// unsetField returns the first context field x reads that op's context
+// builder leaves at zero.
+func (x *expr) unsetField(op *opModel) (runtime.Field, bool) {
+	if x == nil {
+		return 0, false
+	}
+	if x.kind == exField && !derivedFields[x.field] &&
+		!slices.ContainsFunc(op.context, func(c contextExpr) bool { return c.field == x.field }) {
+		return x.field, true
+	}
+	if f, ok := x.x.unsetField(op); ok {
+		return f, true
+	}
+	return x.y.unsetField(op)
 }

@@ -15,7 +15,8 @@ import (
 type manifest struct {
 	file       string
 	pkg        string
-	ptxPackage string // cuda.ptx_package: the Go package embedding the PTX
+	ptxPackage string   // cuda.ptx_package: the Go package embedding the PTX
+	ptxPos     diag.Pos // where ptx_package (or the cuda section lacking it) is
 	ops        []*opDecl
 	kernels    []*kernelDecl
 	dispatch   *yaml.Node // the dispatch section, nil when absent

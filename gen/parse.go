@@ -78,11 +78,18 @@ func parse(file string, data []byte) (*manifest, diag.List) {
 				}
 			}
 		case "cuda":
+			m.ptxPos = p.at(f.Key)
+			reported := len(p.diags)
 			for _, g := range diag.Mapping(&p.diags, file, f.Value, "cuda", ptxKeys) {
+				m.ptxPos = p.at(g.Value)
 				if s, ok := p.str(g.Value, "cuda.ptx_package"); ok {
 					p.importPath(g.Value, s)
 					m.ptxPackage = s
 				}
+			}
+			if m.ptxPackage == "" && len(p.diags) == reported {
+				p.diags.Errorf(m.ptxPos, "the cuda section needs ptx_package")
+				p.diags.Hint("the import path of the Go package whose PTX variable embeds the kernels, e.g. github.com/layerzero/lzgen/kernels/cuda")
 			}
 		case "operations":
 			for _, g := range diag.Mapping(&p.diags, file, f.Value, "operations", nil) {
@@ -187,15 +194,19 @@ func (p *decoder) params(n *yaml.Node, opName string) []param {
 // reservedNames are identifiers the generated code declares or imports next
 // to the params; a param with such a name would shadow them.
 var reservedNames = map[string]bool{
-	"c": true, "d": true, "call": true, "res": true, "err": true, "id": true, "args": true,
-	"runtime": true, "fmt": true, "errors": true, "cuda": true, "kcuda": true, "sync": true,
+	"c": true, "d": true, "call": true, "res": true, "err": true, "id": true, "args": true, "fn": true,
+	"runtime": true, "fmt": true, "errors": true, "cuda": true, "kcuda": true, "sync": true, "unsafe": true,
 }
+
+// launchLocalPattern matches the locals a launch wrapper packs its
+// arguments into (arg0, arg1, ...), which a param must not shadow.
+var launchLocalPattern = regexp.MustCompile(`^arg[0-9]+$`)
 
 func (p *decoder) paramName(n *yaml.Node, s string, names, fields map[string]bool) {
 	switch {
 	case !paramNamePattern.MatchString(s) || token.IsKeyword(s) || isPredeclared(s):
 		p.diags.Errorf(p.at(n), "param name %q must be a lowercase Go identifier that is not a keyword or predeclared name", s)
-	case reservedNames[s]:
+	case reservedNames[s] || launchLocalPattern.MatchString(s):
 		p.diags.Errorf(p.at(n), "param name %q is reserved by the generated code", s)
 		p.diags.Hint("rename it, e.g. %q", s+"0")
 	case names[s]:

@@ -12,8 +12,9 @@ import (
 )
 
 // The signature check: a cpu kernel's Go function must take exactly its
-// operation's params and return error. A mismatch is reported at the
-// manifest line, not as a compile error in generated code.
+// operation's params and return error, and cuda.ptx_package must declare
+// `var PTX *cuda.ModuleSet`. A mismatch is reported at the manifest line,
+// not as a compile error in generated code.
 
 // FuncResolver loads the type information of the Go packages cpu kernels
 // live in.
@@ -85,14 +86,20 @@ func checkSignatures(m *model, r FuncResolver, diags *diag.List) map[string]stri
 			paths = append(paths, k.cpuPkg)
 		}
 	}
+	if m.hasCUDA() && !slices.Contains(paths, m.ptxPackage) {
+		paths = append(paths, m.ptxPackage)
+	}
 	slices.Sort(paths)
 	if len(paths) == 0 {
 		return nil
 	}
 	pkgs, err := r.Resolve(paths)
 	if err != nil {
-		diags.Errorf(m.kernels[0].cpuPos, "%v", err)
+		diags.Errorf(diag.Pos{File: m.file, Line: 1, Col: 1}, "%v", err)
 		return nil
+	}
+	if m.hasCUDA() {
+		checkPTXPackage(m, pkgs[m.ptxPackage], diags)
 	}
 	names := make(map[string]string, len(pkgs))
 	for path, pkg := range pkgs {
@@ -113,6 +120,30 @@ func checkSignatures(m *model, r FuncResolver, diags *diag.List) map[string]stri
 		}
 	}
 	return names
+}
+
+// moduleSetType is the type cuda.ptx_package's PTX variable must have.
+const moduleSetType = "*" + cudaPkg + ".ModuleSet"
+
+// checkPTXPackage requires `var PTX *cuda.ModuleSet` in pkg, the package
+// named by cuda.ptx_package (nil when it could not be loaded).
+func checkPTXPackage(m *model, pkg *types.Package, diags *diag.List) {
+	hint := "the package must declare `var PTX = cuda.NewModuleSet(ptxFS, \"ptx\")` over its embedded PTX, like github.com/layerzero/lzgen/kernels/cuda"
+	if pkg == nil {
+		diags.Errorf(m.ptxPos, "cuda.ptx_package: cannot load package %q", m.ptxPackage)
+		diags.Hint("%s", hint)
+		return
+	}
+	v, ok := pkg.Scope().Lookup("PTX").(*types.Var)
+	if !ok {
+		diags.Errorf(m.ptxPos, "cuda.ptx_package: package %s has no variable PTX", m.ptxPackage)
+		diags.Hint("%s", hint)
+		return
+	}
+	if got := types.TypeString(v.Type(), func(p *types.Package) string { return p.Path() }); got != moduleSetType {
+		diags.Errorf(m.ptxPos, "cuda.ptx_package: %s.PTX is %s, want %s", m.ptxPackage, got, moduleSetType)
+		diags.Hint("%s", hint)
+	}
 }
 
 // signatureProblem describes how k's function differs from its op's params,

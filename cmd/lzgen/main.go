@@ -7,9 +7,18 @@
 // Usage:
 //
 //	lzgen -manifest kernels.yaml [-out dir] [-cuda-header path] [-check]
+//	lzgen explain -manifest kernels.yaml -op name [-ctx field=value,...] [-rules rules.yaml] [-assume-cuda]
+//	lzgen vet-rules -manifest kernels.yaml [-strict] rules.yaml [more.yaml ...]
 //	lzgen -version
 //
-// Exit codes: 0 success, 1 diagnostics (or stale files with -check), 2 usage.
+// explain prints what the runtime engine would do for one call: every kernel
+// of the operation, accepted or rejected with reasons, and the try order
+// (DYNAMIC mode, or CONFIG mode under -rules). -assume-cuda explains as on a
+// machine with a CUDA driver. vet-rules checks rules files against the
+// manifest and prints their errors and warnings.
+//
+// Exit codes: 0 success, 1 diagnostics (or stale files with -check, rules
+// errors, or warnings with vet-rules -strict), 2 usage.
 package main
 
 import (

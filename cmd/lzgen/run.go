@@ -19,14 +19,19 @@ const (
 	exitUsage = 2
 )
 
-// subcommands are reserved for later issues; each gets its own flag set.
-var subcommands = map[string]bool{"explain": true, "vet-rules": true}
+// subcommands run instead of generation when named first; each has its own
+// flag set.
+var subcommands = map[string]func(args []string, stdout, stderr io.Writer) int{
+	"explain":   explain,
+	"vet-rules": vetRules,
+}
 
 // run is the whole CLI, with its streams passed in so tests can drive it.
 func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) > 0 && subcommands[args[0]] {
-		fmt.Fprintf(stderr, "lzgen %s: not available in this version\n", args[0])
-		return exitUsage
+	if len(args) > 0 {
+		if sub, ok := subcommands[args[0]]; ok {
+			return sub(args[1:], stdout, stderr)
+		}
 	}
 	fs := flag.NewFlagSet("lzgen", flag.ContinueOnError)
 	fs.SetOutput(stderr)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -13,9 +14,10 @@ import (
 )
 
 // cudaOnly is a manifest whose kernels are all cuda, so the CLI runs in a
-// throwaway module without loading any kernel package.
+// throwaway module that loads no kernel package besides its PTX package.
 const cudaOnly = `version: 1
 package: tiny
+cuda: {ptx_package: example.com/tiny/ptx}
 operations:
   scale:
     params: [{name: x, type: tensor}, {name: alpha, type: float32}]
@@ -28,12 +30,29 @@ kernels:
     cuda: {module: scale.cu, entry: lz_scale, args: [x, alpha, batch_size], grid: [batch_size, 1, 1], block: [32, 1, 1]}
 `
 
+// tempModule lays out a throwaway module example.com/tiny that uses this
+// repository's lzgen (its go.mod is the repository's requirements plus a
+// replace directive) and has a PTX package, ptx, whose PTX variable the
+// generator checks; it writes manifest to k/kernels.yaml and returns that
+// path.
 func tempModule(t *testing.T, manifest string) string {
 	t.Helper()
 	dir := t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module example.com/tiny\n\ngo 1.24\n"), 0o644))
-	require.NoError(t, os.MkdirAll(filepath.Join(dir, "k"), 0o755))
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "k", "kernels.yaml"), []byte(manifest), 0o644))
+	repo, err := filepath.Abs("../..")
+	require.NoError(t, err)
+	repoMod, err := os.ReadFile(filepath.Join(repo, "go.mod"))
+	require.NoError(t, err)
+	goSum, err := os.ReadFile(filepath.Join(repo, "go.sum"))
+	require.NoError(t, err)
+	_, requirements, ok := strings.Cut(string(repoMod), "\n")
+	require.True(t, ok)
+	goMod := "module example.com/tiny\n" + requirements +
+		"\nrequire github.com/layerzero/lzgen v0.0.0\n\nreplace github.com/layerzero/lzgen => " + repo + "\n"
+	ptx := "package ptx\n\nimport \"github.com/layerzero/lzgen/runtime/cuda\"\n\nvar PTX = cuda.NewModuleSet(nil, \"ptx\")\n"
+	for name, content := range map[string]string{"go.mod": goMod, "go.sum": string(goSum), "ptx/ptx.go": ptx, "k/kernels.yaml": manifest} {
+		require.NoError(t, os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755))
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644))
+	}
 	return filepath.Join(dir, "k", "kernels.yaml")
 }
 
@@ -96,11 +115,19 @@ func TestDiagnosticsExitOne(t *testing.T) {
 	manifest := tempModule(t, cudaOnly+"  extra: {op: scal, backend: cpu}\n")
 	code, _, stderr := lzgen("-manifest", manifest)
 	assert.Equal(t, exitFail, code)
-	assert.Contains(t, stderr, manifest+":13:")
+	assert.Contains(t, stderr, manifest+":14:")
 	assert.Contains(t, stderr, `did you mean "scale"?`)
 	entries, err := os.ReadDir(filepath.Dir(manifest))
 	require.NoError(t, err)
 	assert.Len(t, entries, 1, "nothing is written when there are errors")
+}
+
+func TestPTXPackageIsChecked(t *testing.T) {
+	manifest := tempModule(t, strings.Replace(cudaOnly, "example.com/tiny/ptx", "example.com/tiny/k", 1))
+	require.NoError(t, os.WriteFile(filepath.Join(filepath.Dir(manifest), "doc.go"), []byte("package tiny\n\nvar PTX = 1\n"), 0o644))
+	code, _, stderr := lzgen("-manifest", manifest)
+	assert.Equal(t, exitFail, code)
+	assert.Contains(t, stderr, manifest+":3:21: cuda.ptx_package: example.com/tiny/k.PTX is int, want *github.com/layerzero/lzgen/runtime/cuda.ModuleSet")
 }
 
 func TestUsage(t *testing.T) {
@@ -116,10 +143,74 @@ func TestUsage(t *testing.T) {
 	assert.Contains(t, stdout, "lzgen generated-code version 1")
 }
 
-// TestRepositoryGeneratedFilesAreFresh regenerates the quickstart (and the
-// CUDA header it owns) in memory and requires the files on disk to match.
+// generateDirective is how every generated package of the repository
+// invokes lzgen.
+const generateDirective = "//go:generate go run github.com/layerzero/lzgen/cmd/lzgen "
+
+// generateCommands finds every lzgen go:generate directive in the
+// repository's Go files: the directory of the file and lzgen's arguments.
+func generateCommands(t *testing.T, repo string) map[string][]string {
+	t.Helper()
+	found := map[string][]string{}
+	err := filepath.WalkDir(repo, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (strings.HasPrefix(d.Name(), ".") && path != repo) {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") {
+			return nil
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for line := range strings.Lines(string(data)) {
+			if args, ok := strings.CutPrefix(strings.TrimSpace(line), strings.TrimSpace(generateDirective)); ok {
+				found[filepath.Dir(path)] = strings.Fields(args)
+			}
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	return found
+}
+
+// TestRepositoryGeneratedFilesAreFresh runs every lzgen go:generate
+// directive of the repository with -check, from the directory it would run
+// in, so a stale generated file (the quickstart, the benchmarks' package,
+// the CUDA header) fails the tests.
 func TestRepositoryGeneratedFilesAreFresh(t *testing.T) {
-	code, _, stderr := lzgen("-manifest", "../../examples/quickstart/kernels/kernels.yaml",
-		"-cuda-header", "../../../kernels/cuda/lz_kernels.h", "-check")
-	assert.Equal(t, exitOK, code, "stale generated files; run go generate ./examples/quickstart/kernels:\n%s", stderr)
+	repo, err := filepath.Abs("../..")
+	require.NoError(t, err)
+	commands := generateCommands(t, repo)
+	for _, dir := range []string{"examples/quickstart/kernels", "bench/kernels"} {
+		require.Contains(t, commands, filepath.Join(repo, dir), "the directive in %s was not found", dir)
+	}
+	for dir, args := range commands {
+		rel, _ := filepath.Rel(repo, dir)
+		t.Run(rel, func(t *testing.T) {
+			args = slices.Clone(args)
+			for i := 0; i+1 < len(args); i++ {
+				if args[i] == "-manifest" || args[i] == "-out" {
+					args[i+1] = filepath.Join(dir, args[i+1]) // go generate runs in the file's directory
+				}
+			}
+			code, _, stderr := lzgen(append(args, "-check")...)
+			assert.Equal(t, exitOK, code, "stale generated files; run go generate ./%s:\n%s", rel, stderr)
+		})
+	}
+}
+
+// TestFreshnessCheckCoversTheCUDAHeader: the quickstart's directive writes
+// kernels/cuda/lz_kernels.h, so the check above fails when it is stale.
+func TestFreshnessCheckCoversTheCUDAHeader(t *testing.T) {
+	repo, err := filepath.Abs("../..")
+	require.NoError(t, err)
+	args := generateCommands(t, repo)[filepath.Join(repo, "examples/quickstart/kernels")]
+	i := slices.Index(args, "-cuda-header")
+	require.True(t, i >= 0 && i+1 < len(args), "the quickstart generates the CUDA header: %v", args)
+	header := filepath.Join(repo, "examples/quickstart/kernels", args[i+1])
+	assert.Equal(t, filepath.Join(repo, "kernels", "cuda", "lz_kernels.h"), header)
 }

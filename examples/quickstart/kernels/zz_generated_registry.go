@@ -31,7 +31,7 @@ var Registry = &runtime.Registry{
 			Impl:     "attention.cu:lz_attention_causal",
 			Name:     "attention_causal_flash_sm80",
 			Op:       OpAttentionCausal,
-			Pos:      "kernels.yaml:105:3",
+			Pos:      "kernels.yaml:107:3",
 			Priority: 300,
 		},
 		KernelAttentionCausalTiled: {
@@ -49,7 +49,7 @@ var Registry = &runtime.Registry{
 			Impl:     "github.com/layerzero/lzgen/kernels/cpu.AttentionCausalTiled",
 			Name:     "attention_causal_tiled",
 			Op:       OpAttentionCausal,
-			Pos:      "kernels.yaml:123:3",
+			Pos:      "kernels.yaml:125:3",
 			Priority: 200,
 		},
 		KernelAttentionCausalRef: {
@@ -62,7 +62,7 @@ var Registry = &runtime.Registry{
 			Impl: "github.com/layerzero/lzgen/kernels/cpu.AttentionCausal",
 			Name: "attention_causal_ref",
 			Op:   OpAttentionCausal,
-			Pos:  "kernels.yaml:133:3",
+			Pos:  "kernels.yaml:135:3",
 		},
 		KernelAttentionFullFlashSm80: {
 			Backend: runtime.PlatformCUDA,
@@ -80,7 +80,7 @@ var Registry = &runtime.Registry{
 			Impl:     "attention.cu:lz_attention_full",
 			Name:     "attention_full_flash_sm80",
 			Op:       OpAttentionFull,
-			Pos:      "kernels.yaml:140:3",
+			Pos:      "kernels.yaml:142:3",
 			Priority: 300,
 		},
 		KernelAttentionFullTiled: {
@@ -98,7 +98,7 @@ var Registry = &runtime.Registry{
 			Impl:     "github.com/layerzero/lzgen/kernels/cpu.AttentionFullTiled",
 			Name:     "attention_full_tiled",
 			Op:       OpAttentionFull,
-			Pos:      "kernels.yaml:156:3",
+			Pos:      "kernels.yaml:158:3",
 			Priority: 200,
 		},
 		KernelAttentionFullRef: {
@@ -111,7 +111,7 @@ var Registry = &runtime.Registry{
 			Impl: "github.com/layerzero/lzgen/kernels/cpu.AttentionFull",
 			Name: "attention_full_ref",
 			Op:   OpAttentionFull,
-			Pos:  "kernels.yaml:166:3",
+			Pos:  "kernels.yaml:168:3",
 		},
 		KernelRmsNormCuda: {
 			Backend: runtime.PlatformCUDA,
@@ -123,7 +123,7 @@ var Registry = &runtime.Registry{
 			Impl:     "norm.cu:lz_rms_norm",
 			Name:     "rms_norm_cuda",
 			Op:       OpNormRms,
-			Pos:      "kernels.yaml:172:3",
+			Pos:      "kernels.yaml:174:3",
 			Priority: 300,
 		},
 		KernelRmsNormF32: {
@@ -136,7 +136,7 @@ var Registry = &runtime.Registry{
 			Impl:     "github.com/layerzero/lzgen/kernels/cpu.RMSNormF32",
 			Name:     "rms_norm_f32",
 			Op:       OpNormRms,
-			Pos:      "kernels.yaml:183:3",
+			Pos:      "kernels.yaml:185:3",
 			Priority: 100,
 		},
 		KernelRmsNormRef: {
@@ -148,7 +148,7 @@ var Registry = &runtime.Registry{
 			Impl: "github.com/layerzero/lzgen/kernels/cpu.RMSNorm",
 			Name: "rms_norm_ref",
 			Op:   OpNormRms,
-			Pos:  "kernels.yaml:189:3",
+			Pos:  "kernels.yaml:191:3",
 		},
 		KernelLayerNormRef: {
 			Backend: runtime.PlatformCPU,
@@ -159,7 +159,7 @@ var Registry = &runtime.Registry{
 			Impl: "github.com/layerzero/lzgen/kernels/cpu.LayerNorm",
 			Name: "layer_norm_ref",
 			Op:   OpNormLayer,
-			Pos:  "kernels.yaml:195:3",
+			Pos:  "kernels.yaml:197:3",
 		},
 		KernelRopeCuda: {
 			Backend: runtime.PlatformCUDA,
@@ -172,7 +172,7 @@ var Registry = &runtime.Registry{
 			Impl:     "rope.cu:lz_rope",
 			Name:     "rope_cuda",
 			Op:       OpPosencRope,
-			Pos:      "kernels.yaml:201:3",
+			Pos:      "kernels.yaml:203:3",
 			Priority: 300,
 		},
 		KernelRopeRef: {
@@ -185,7 +185,7 @@ var Registry = &runtime.Registry{
 			Impl: "github.com/layerzero/lzgen/kernels/cpu.RoPE",
 			Name: "rope_ref",
 			Op:   OpPosencRope,
-			Pos:  "kernels.yaml:212:3",
+			Pos:  "kernels.yaml:214:3",
 		},
 		KernelSwigluCuda: {
 			Backend: runtime.PlatformCUDA,
@@ -196,7 +196,7 @@ var Registry = &runtime.Registry{
 			Impl:     "swiglu.cu:lz_swiglu",
 			Name:     "swiglu_cuda",
 			Op:       OpActivationSwiglu,
-			Pos:      "kernels.yaml:218:3",
+			Pos:      "kernels.yaml:220:3",
 			Priority: 300,
 		},
 		KernelSwigluRef: {
@@ -208,7 +208,7 @@ var Registry = &runtime.Registry{
 			Impl: "github.com/layerzero/lzgen/kernels/cpu.SwiGLU",
 			Name: "swiglu_ref",
 			Op:   OpActivationSwiglu,
-			Pos:  "kernels.yaml:229:3",
+			Pos:  "kernels.yaml:231:3",
 		},
 		KernelMatmulBlocked: {
 			Backend: runtime.PlatformCPU,
@@ -221,7 +221,7 @@ var Registry = &runtime.Registry{
 			Impl:     "github.com/layerzero/lzgen/kernels/cpu.MatmulBlocked",
 			Name:     "matmul_blocked",
 			Op:       OpMatmul,
-			Pos:      "kernels.yaml:235:3",
+			Pos:      "kernels.yaml:237:3",
 			Priority: 100,
 		},
 		KernelMatmulRef: {
@@ -233,7 +233,7 @@ var Registry = &runtime.Registry{
 			Impl: "github.com/layerzero/lzgen/kernels/cpu.Matmul",
 			Name: "matmul_ref",
 			Op:   OpMatmul,
-			Pos:  "kernels.yaml:241:3",
+			Pos:  "kernels.yaml:243:3",
 		},
 	},
 	Manifest: "kernels.yaml",

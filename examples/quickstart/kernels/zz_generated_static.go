@@ -6,8 +6,10 @@ package kernels
 import (
 	"fmt"
 	"github.com/layerzero/lzgen/kernels/cpu"
+	kcuda "github.com/layerzero/lzgen/kernels/cuda"
 	"github.com/layerzero/lzgen/runtime"
 	"github.com/layerzero/lzgen/runtime/cuda"
+	"unsafe"
 )
 
 // The generated code states the lzgen version it was written for; a runtime that
@@ -482,27 +484,172 @@ func matmulFallback(failed runtime.KernelID, err error, a, b, out runtime.Tensor
 	})
 }
 
-// launchAttentionCausalFlashSm80 launches cuda kernel attention_causal_flash_sm80 (attention.cu:lz_attention_causal).
+// fnAttentionCausalFlashSm80 is the PTX entry of cuda kernel attention_causal_flash_sm80, loaded on its first launch on each device.
+var fnAttentionCausalFlashSm80 = kcuda.PTX.Ref("attention.cu", "lz_attention_causal")
+
+// launchAttentionCausalFlashSm80 launches cuda kernel attention_causal_flash_sm80 (attention.cu:lz_attention_causal) on the device of q.
 func launchAttentionCausalFlashSm80(q, k, v, out runtime.Tensor, scale float32) error {
-	return fmt.Errorf("kernel attention_causal_flash_sm80: %w", cuda.ErrNoDriver)
+	c := attentionCausalContext(q, k, v, out, scale)
+	fn, err := fnAttentionCausalFlashSm80.On(int(c.Device))
+	if err != nil {
+		return fmt.Errorf("kernel attention_causal_flash_sm80: %w", err)
+	}
+	arg0 := q.DevicePtr()
+	arg1 := k.DevicePtr()
+	arg2 := v.DevicePtr()
+	arg3 := out.DevicePtr()
+	arg4 := scale
+	arg5 := int32(c.DType)
+	arg6 := c.BatchSize
+	arg7 := c.SeqLenQ
+	arg8 := c.SeqLenK
+	arg9 := c.NumHeads
+	arg10 := c.NumKVHeads
+	arg11 := c.HeadDim
+	args := [...]unsafe.Pointer{
+		unsafe.Pointer(&arg0),
+		unsafe.Pointer(&arg1),
+		unsafe.Pointer(&arg2),
+		unsafe.Pointer(&arg3),
+		unsafe.Pointer(&arg4),
+		unsafe.Pointer(&arg5),
+		unsafe.Pointer(&arg6),
+		unsafe.Pointer(&arg7),
+		unsafe.Pointer(&arg8),
+		unsafe.Pointer(&arg9),
+		unsafe.Pointer(&arg10),
+		unsafe.Pointer(&arg11),
+	}
+	return fn.Launch(cuda.Dim3{X: uint32((c.SeqLenQ + 64 - 1) / 64), Y: uint32(c.NumHeads), Z: uint32(c.BatchSize)}, cuda.Dim3{X: 128, Y: 1, Z: 1}, 0, args[:])
 }
 
-// launchAttentionFullFlashSm80 launches cuda kernel attention_full_flash_sm80 (attention.cu:lz_attention_full).
+// fnAttentionFullFlashSm80 is the PTX entry of cuda kernel attention_full_flash_sm80, loaded on its first launch on each device.
+var fnAttentionFullFlashSm80 = kcuda.PTX.Ref("attention.cu", "lz_attention_full")
+
+// launchAttentionFullFlashSm80 launches cuda kernel attention_full_flash_sm80 (attention.cu:lz_attention_full) on the device of q.
 func launchAttentionFullFlashSm80(q, k, v, out runtime.Tensor, scale float32) error {
-	return fmt.Errorf("kernel attention_full_flash_sm80: %w", cuda.ErrNoDriver)
+	c := attentionFullContext(q, k, v, out, scale)
+	fn, err := fnAttentionFullFlashSm80.On(int(c.Device))
+	if err != nil {
+		return fmt.Errorf("kernel attention_full_flash_sm80: %w", err)
+	}
+	arg0 := q.DevicePtr()
+	arg1 := k.DevicePtr()
+	arg2 := v.DevicePtr()
+	arg3 := out.DevicePtr()
+	arg4 := scale
+	arg5 := int32(c.DType)
+	arg6 := c.BatchSize
+	arg7 := c.SeqLenQ
+	arg8 := c.SeqLenK
+	arg9 := c.NumHeads
+	arg10 := c.NumKVHeads
+	arg11 := c.HeadDim
+	args := [...]unsafe.Pointer{
+		unsafe.Pointer(&arg0),
+		unsafe.Pointer(&arg1),
+		unsafe.Pointer(&arg2),
+		unsafe.Pointer(&arg3),
+		unsafe.Pointer(&arg4),
+		unsafe.Pointer(&arg5),
+		unsafe.Pointer(&arg6),
+		unsafe.Pointer(&arg7),
+		unsafe.Pointer(&arg8),
+		unsafe.Pointer(&arg9),
+		unsafe.Pointer(&arg10),
+		unsafe.Pointer(&arg11),
+	}
+	return fn.Launch(cuda.Dim3{X: uint32((c.SeqLenQ + 64 - 1) / 64), Y: uint32(c.NumHeads), Z: uint32(c.BatchSize)}, cuda.Dim3{X: 128, Y: 1, Z: 1}, 0, args[:])
 }
 
-// launchRmsNormCuda launches cuda kernel rms_norm_cuda (norm.cu:lz_rms_norm).
+// fnRmsNormCuda is the PTX entry of cuda kernel rms_norm_cuda, loaded on its first launch on each device.
+var fnRmsNormCuda = kcuda.PTX.Ref("norm.cu", "lz_rms_norm")
+
+// launchRmsNormCuda launches cuda kernel rms_norm_cuda (norm.cu:lz_rms_norm) on the device of x.
 func launchRmsNormCuda(x, weight, out runtime.Tensor, eps float32) error {
-	return fmt.Errorf("kernel rms_norm_cuda: %w", cuda.ErrNoDriver)
+	c := normRmsContext(x, weight, out, eps)
+	fn, err := fnRmsNormCuda.On(int(c.Device))
+	if err != nil {
+		return fmt.Errorf("kernel rms_norm_cuda: %w", err)
+	}
+	arg0 := x.DevicePtr()
+	arg1 := weight.DevicePtr()
+	arg2 := out.DevicePtr()
+	arg3 := eps
+	arg4 := int32(c.DType)
+	arg5 := c.BatchSize
+	arg6 := int32(x.Cols())
+	args := [...]unsafe.Pointer{
+		unsafe.Pointer(&arg0),
+		unsafe.Pointer(&arg1),
+		unsafe.Pointer(&arg2),
+		unsafe.Pointer(&arg3),
+		unsafe.Pointer(&arg4),
+		unsafe.Pointer(&arg5),
+		unsafe.Pointer(&arg6),
+	}
+	return fn.Launch(cuda.Dim3{X: uint32(c.BatchSize), Y: 1, Z: 1}, cuda.Dim3{X: 256, Y: 1, Z: 1}, 0, args[:])
 }
 
-// launchRopeCuda launches cuda kernel rope_cuda (rope.cu:lz_rope).
+// fnRopeCuda is the PTX entry of cuda kernel rope_cuda, loaded on its first launch on each device.
+var fnRopeCuda = kcuda.PTX.Ref("rope.cu", "lz_rope")
+
+// launchRopeCuda launches cuda kernel rope_cuda (rope.cu:lz_rope) on the device of x.
 func launchRopeCuda(x, cos, sin, out runtime.Tensor, interleaved bool) error {
-	return fmt.Errorf("kernel rope_cuda: %w", cuda.ErrNoDriver)
+	c := posencRopeContext(x, cos, sin, out, interleaved)
+	fn, err := fnRopeCuda.On(int(c.Device))
+	if err != nil {
+		return fmt.Errorf("kernel rope_cuda: %w", err)
+	}
+	arg0 := x.DevicePtr()
+	arg1 := cos.DevicePtr()
+	arg2 := sin.DevicePtr()
+	arg3 := out.DevicePtr()
+	arg4 := int32(0)
+	if interleaved {
+		arg4 = 1
+	}
+	arg5 := int32(c.DType)
+	arg6 := c.BatchSize
+	arg7 := c.SeqLenQ
+	arg8 := c.NumHeads
+	arg9 := c.HeadDim
+	args := [...]unsafe.Pointer{
+		unsafe.Pointer(&arg0),
+		unsafe.Pointer(&arg1),
+		unsafe.Pointer(&arg2),
+		unsafe.Pointer(&arg3),
+		unsafe.Pointer(&arg4),
+		unsafe.Pointer(&arg5),
+		unsafe.Pointer(&arg6),
+		unsafe.Pointer(&arg7),
+		unsafe.Pointer(&arg8),
+		unsafe.Pointer(&arg9),
+	}
+	return fn.Launch(cuda.Dim3{X: uint32(c.SeqLenQ), Y: uint32(c.BatchSize), Z: 1}, cuda.Dim3{X: 128, Y: 1, Z: 1}, 0, args[:])
 }
 
-// launchSwigluCuda launches cuda kernel swiglu_cuda (swiglu.cu:lz_swiglu).
+// fnSwigluCuda is the PTX entry of cuda kernel swiglu_cuda, loaded on its first launch on each device.
+var fnSwigluCuda = kcuda.PTX.Ref("swiglu.cu", "lz_swiglu")
+
+// launchSwigluCuda launches cuda kernel swiglu_cuda (swiglu.cu:lz_swiglu) on the device of gate.
 func launchSwigluCuda(gate, up, out runtime.Tensor) error {
-	return fmt.Errorf("kernel swiglu_cuda: %w", cuda.ErrNoDriver)
+	c := activationSwigluContext(gate, up, out)
+	fn, err := fnSwigluCuda.On(int(c.Device))
+	if err != nil {
+		return fmt.Errorf("kernel swiglu_cuda: %w", err)
+	}
+	arg0 := gate.DevicePtr()
+	arg1 := up.DevicePtr()
+	arg2 := out.DevicePtr()
+	arg3 := int32(c.DType)
+	arg4 := int32(gate.Numel())
+	args := [...]unsafe.Pointer{
+		unsafe.Pointer(&arg0),
+		unsafe.Pointer(&arg1),
+		unsafe.Pointer(&arg2),
+		unsafe.Pointer(&arg3),
+		unsafe.Pointer(&arg4),
+	}
+	return fn.Launch(cuda.Dim3{X: uint32((gate.Numel() + 1024 - 1) / 1024), Y: 1, Z: 1}, cuda.Dim3{X: 256, Y: 1, Z: 1}, 0, args[:])
 }

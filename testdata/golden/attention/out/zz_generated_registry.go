@@ -34,7 +34,7 @@ var Registry = &runtime.Registry{
 			Impl:     "attention.cu:lz_attn",
 			Name:     "attn_flash",
 			Op:       OpAttention,
-			Pos:      "kernels.yaml:29:3",
+			Pos:      "kernels.yaml:30:3",
 			Priority: 300,
 		},
 		KernelAttnTiled: {
@@ -53,7 +53,7 @@ var Registry = &runtime.Registry{
 			Impl:     "github.com/layerzero/lzgen/testdata/golden/testkernels.AttnTiled",
 			Name:     "attn_tiled",
 			Op:       OpAttention,
-			Pos:      "kernels.yaml:49:3",
+			Pos:      "kernels.yaml:50:3",
 			Priority: 200,
 		},
 		KernelAttnSmall: {
@@ -71,7 +71,7 @@ var Registry = &runtime.Registry{
 			Impl:     "github.com/layerzero/lzgen/testdata/golden/testkernels.AttnSmall",
 			Name:     "attn_small",
 			Op:       OpAttention,
-			Pos:      "kernels.yaml:60:3",
+			Pos:      "kernels.yaml:61:3",
 			Priority: 100,
 		},
 		KernelAttnRef: {
@@ -85,7 +85,7 @@ var Registry = &runtime.Registry{
 			Impl: "github.com/layerzero/lzgen/testdata/golden/testkernels.AttnRef",
 			Name: "attn_ref",
 			Op:   OpAttention,
-			Pos:  "kernels.yaml:70:3",
+			Pos:  "kernels.yaml:71:3",
 		},
 	},
 	Manifest: "../kernels.yaml",

@@ -8,6 +8,8 @@ import (
 	"github.com/layerzero/lzgen/runtime"
 	"github.com/layerzero/lzgen/runtime/cuda"
 	"github.com/layerzero/lzgen/testdata/golden/testkernels"
+	kcuda "github.com/layerzero/lzgen/testdata/golden/testptx"
+	"unsafe"
 )
 
 // The generated code states the lzgen version it was written for; a runtime that
@@ -112,7 +114,37 @@ func attentionFallback(failed runtime.KernelID, err error, q, k, v, out runtime.
 	})
 }
 
-// launchAttnFlash launches cuda kernel attn_flash (attention.cu:lz_attn).
+// fnAttnFlash is the PTX entry of cuda kernel attn_flash, loaded on its first launch on each device.
+var fnAttnFlash = kcuda.PTX.Ref("attention.cu", "lz_attn")
+
+// launchAttnFlash launches cuda kernel attn_flash (attention.cu:lz_attn) on the device of q.
 func launchAttnFlash(q, k, v, out runtime.Tensor, scale float32, window int) error {
-	return fmt.Errorf("kernel attn_flash: %w", cuda.ErrNoDriver)
+	c := attentionContext(q, k, v, out, scale, window)
+	fn, err := fnAttnFlash.On(int(c.Device))
+	if err != nil {
+		return fmt.Errorf("kernel attn_flash: %w", err)
+	}
+	arg0 := q.DevicePtr()
+	arg1 := k.DevicePtr()
+	arg2 := v.DevicePtr()
+	arg3 := out.DevicePtr()
+	arg4 := scale
+	arg5 := int32(window)
+	arg6 := int32(c.DType)
+	arg7 := c.BatchSize
+	arg8 := c.SeqLenQ
+	arg9 := int32(q.Dim(1) * 2)
+	args := [...]unsafe.Pointer{
+		unsafe.Pointer(&arg0),
+		unsafe.Pointer(&arg1),
+		unsafe.Pointer(&arg2),
+		unsafe.Pointer(&arg3),
+		unsafe.Pointer(&arg4),
+		unsafe.Pointer(&arg5),
+		unsafe.Pointer(&arg6),
+		unsafe.Pointer(&arg7),
+		unsafe.Pointer(&arg8),
+		unsafe.Pointer(&arg9),
+	}
+	return fn.Launch(cuda.Dim3{X: uint32((c.SeqLenQ + 64 - 1) / 64), Y: uint32(c.NumHeads), Z: uint32(c.BatchSize)}, cuda.Dim3{X: 128, Y: 1, Z: 1}, uint32(c.HeadDim*4), args[:])
 }

@@ -26,7 +26,7 @@ var Registry = &runtime.Registry{
 			Impl:     "github.com/layerzero/lzgen/testdata/golden/testkernels.Probe",
 			Name:     "k00",
 			Op:       OpProbe,
-			Pos:      "kernels.yaml:37:3",
+			Pos:      "kernels.yaml:38:3",
 			Priority: 1000,
 		},
 		KernelK01: {
@@ -44,7 +44,7 @@ var Registry = &runtime.Registry{
 			Impl:     "probe.cu:lz_probe",
 			Name:     "k01",
 			Op:       OpProbe,
-			Pos:      "kernels.yaml:43:3",
+			Pos:      "kernels.yaml:44:3",
 			Priority: 990,
 		},
 		KernelK02: {
@@ -61,7 +61,7 @@ var Registry = &runtime.Registry{
 			Impl:     "probe.cu:lz_probe",
 			Name:     "k02",
 			Op:       OpProbe,
-			Pos:      "kernels.yaml:49:3",
+			Pos:      "kernels.yaml:50:3",
 			Priority: 980,
 		},
 		KernelK03: {
@@ -76,7 +76,7 @@ var Registry = &runtime.Registry{
 			Impl:     "github.com/layerzero/lzgen/testdata/golden/testkernels.Probe",
 			Name:     "k03",
 			Op:       OpProbe,
-			Pos:      "kernels.yaml:55:3",
+			Pos:      "kernels.yaml:56:3",
 			Priority: 970,
 		},
 		KernelK04: {
@@ -94,7 +94,7 @@ var Registry = &runtime.Registry{
 			Impl:     "probe.cu:lz_probe",
 			Name:     "k04",
 			Op:       OpProbe,
-			Pos:      "kernels.yaml:61:3",
+			Pos:      "kernels.yaml:62:3",
 			Priority: 960,
 		},
 		KernelK05: {
@@ -110,7 +110,7 @@ var Registry = &runtime.Registry{
 			Impl:     "github.com/layerzero/lzgen/testdata/golden/testkernels.Probe",
 			Name:     "k05",
 			Op:       OpProbe,
-			Pos:      "kernels.yaml:67:3",
+			Pos:      "kernels.yaml:68:3",
 			Priority: 950,
 		},
 		KernelK06: {
@@ -129,7 +129,7 @@ var Registry = &runtime.Registry{
 			Impl:     "github.com/layerzero/lzgen/testdata/golden/testkernels.Probe",
 			Name:     "k06",
 			Op:       OpProbe,
-			Pos:      "kernels.yaml:73:3",
+			Pos:      "kernels.yaml:74:3",
 			Priority: 940,
 		},
 		KernelK07: {
@@ -142,7 +142,7 @@ var Registry = &runtime.Registry{
 			Impl:     "github.com/layerzero/lzgen/testdata/golden/testkernels.Probe",
 			Name:     "k07",
 			Op:       OpProbe,
-			Pos:      "kernels.yaml:79:3",
+			Pos:      "kernels.yaml:80:3",
 			Priority: 930,
 		},
 		KernelK08: {
@@ -157,7 +157,7 @@ var Registry = &runtime.Registry{
 			Impl:     "github.com/layerzero/lzgen/testdata/golden/testkernels.Probe",
 			Name:     "k08",
 			Op:       OpProbe,
-			Pos:      "kernels.yaml:85:3",
+			Pos:      "kernels.yaml:86:3",
 			Priority: 920,
 		},
 		KernelK09: {
@@ -172,7 +172,7 @@ var Registry = &runtime.Registry{
 			Impl:     "github.com/layerzero/lzgen/testdata/golden/testkernels.Probe",
 			Name:     "k09",
 			Op:       OpProbe,
-			Pos:      "kernels.yaml:91:3",
+			Pos:      "kernels.yaml:92:3",
 			Priority: 910,
 		},
 		KernelK10: {
@@ -188,7 +188,7 @@ var Registry = &runtime.Registry{
 			Impl:     "github.com/layerzero/lzgen/testdata/golden/testkernels.Probe",
 			Name:     "k10",
 			Op:       OpProbe,
-			Pos:      "kernels.yaml:97:3",
+			Pos:      "kernels.yaml:98:3",
 			Priority: 900,
 		},
 		KernelK11: {
@@ -203,7 +203,7 @@ var Registry = &runtime.Registry{
 			Impl:     "github.com/layerzero/lzgen/testdata/golden/testkernels.Probe",
 			Name:     "k11",
 			Op:       OpProbe,
-			Pos:      "kernels.yaml:103:3",
+			Pos:      "kernels.yaml:104:3",
 			Priority: 890,
 		},
 		KernelK12: {
@@ -218,7 +218,7 @@ var Registry = &runtime.Registry{
 			Impl:     "github.com/layerzero/lzgen/testdata/golden/testkernels.Probe",
 			Name:     "k12",
 			Op:       OpProbe,
-			Pos:      "kernels.yaml:109:3",
+			Pos:      "kernels.yaml:110:3",
 			Priority: 880,
 		},
 		KernelK13: {
@@ -231,7 +231,7 @@ var Registry = &runtime.Registry{
 			Impl:     "github.com/layerzero/lzgen/testdata/golden/testkernels.Probe",
 			Name:     "k13",
 			Op:       OpProbe,
-			Pos:      "kernels.yaml:115:3",
+			Pos:      "kernels.yaml:116:3",
 			Priority: 870,
 		},
 		KernelK14: {
@@ -249,7 +249,7 @@ var Registry = &runtime.Registry{
 			Impl:     "probe.cu:lz_probe",
 			Name:     "k14",
 			Op:       OpProbe,
-			Pos:      "kernels.yaml:121:3",
+			Pos:      "kernels.yaml:122:3",
 			Priority: 860,
 		},
 		KernelK15: {
@@ -258,7 +258,7 @@ var Registry = &runtime.Registry{
 			Impl:        "github.com/layerzero/lzgen/testdata/golden/testkernels.Probe",
 			Name:        "k15",
 			Op:          OpProbe,
-			Pos:         "kernels.yaml:127:3",
+			Pos:         "kernels.yaml:128:3",
 			Priority:    850,
 		},
 		KernelK16: {
@@ -277,7 +277,7 @@ var Registry = &runtime.Registry{
 			Impl:     "probe.cu:lz_probe",
 			Name:     "k16",
 			Op:       OpProbe,
-			Pos:      "kernels.yaml:132:3",
+			Pos:      "kernels.yaml:133:3",
 			Priority: 840,
 		},
 		KernelK17: {
@@ -299,7 +299,7 @@ var Registry = &runtime.Registry{
 			Impl:     "github.com/layerzero/lzgen/testdata/golden/testkernels.Probe",
 			Name:     "k17",
 			Op:       OpProbe,
-			Pos:      "kernels.yaml:138:3",
+			Pos:      "kernels.yaml:139:3",
 			Priority: 830,
 		},
 		KernelK18: {
@@ -313,7 +313,7 @@ var Registry = &runtime.Registry{
 			Impl:     "github.com/layerzero/lzgen/testdata/golden/testkernels.Probe",
 			Name:     "k18",
 			Op:       OpProbe,
-			Pos:      "kernels.yaml:144:3",
+			Pos:      "kernels.yaml:145:3",
 			Priority: 820,
 		},
 		KernelK19: {
@@ -328,7 +328,7 @@ var Registry = &runtime.Registry{
 			Impl:     "github.com/layerzero/lzgen/testdata/golden/testkernels.Probe",
 			Name:     "k19",
 			Op:       OpProbe,
-			Pos:      "kernels.yaml:150:3",
+			Pos:      "kernels.yaml:151:3",
 			Priority: 810,
 		},
 		KernelK20: {
@@ -344,7 +344,7 @@ var Registry = &runtime.Registry{
 			Impl:     "probe.cu:lz_probe",
 			Name:     "k20",
 			Op:       OpProbe,
-			Pos:      "kernels.yaml:156:3",
+			Pos:      "kernels.yaml:157:3",
 			Priority: 800,
 		},
 		KernelK21: {
@@ -364,7 +364,7 @@ var Registry = &runtime.Registry{
 			Impl:     "github.com/layerzero/lzgen/testdata/golden/testkernels.Probe",
 			Name:     "k21",
 			Op:       OpProbe,
-			Pos:      "kernels.yaml:162:3",
+			Pos:      "kernels.yaml:163:3",
 			Priority: 790,
 		},
 		KernelK22: {
@@ -384,7 +384,7 @@ var Registry = &runtime.Registry{
 			Impl:     "probe.cu:lz_probe",
 			Name:     "k22",
 			Op:       OpProbe,
-			Pos:      "kernels.yaml:168:3",
+			Pos:      "kernels.yaml:169:3",
 			Priority: 780,
 		},
 		KernelK23: {
@@ -404,7 +404,7 @@ var Registry = &runtime.Registry{
 			Impl:     "github.com/layerzero/lzgen/testdata/golden/testkernels.Probe",
 			Name:     "k23",
 			Op:       OpProbe,
-			Pos:      "kernels.yaml:174:3",
+			Pos:      "kernels.yaml:175:3",
 			Priority: 770,
 		},
 		KernelK24: {
@@ -416,7 +416,7 @@ var Registry = &runtime.Registry{
 			Impl:     "github.com/layerzero/lzgen/testdata/golden/testkernels.Probe",
 			Name:     "k24",
 			Op:       OpProbe,
-			Pos:      "kernels.yaml:180:3",
+			Pos:      "kernels.yaml:181:3",
 			Priority: 760,
 		},
 		KernelK25: {
@@ -432,7 +432,7 @@ var Registry = &runtime.Registry{
 			Impl:     "github.com/layerzero/lzgen/testdata/golden/testkernels.Probe",
 			Name:     "k25",
 			Op:       OpProbe,
-			Pos:      "kernels.yaml:186:3",
+			Pos:      "kernels.yaml:187:3",
 			Priority: 750,
 		},
 		KernelK26: {
@@ -446,7 +446,7 @@ var Registry = &runtime.Registry{
 			Impl:     "github.com/layerzero/lzgen/testdata/golden/testkernels.Probe",
 			Name:     "k26",
 			Op:       OpProbe,
-			Pos:      "kernels.yaml:192:3",
+			Pos:      "kernels.yaml:193:3",
 			Priority: 740,
 		},
 		KernelK27: {
@@ -463,7 +463,7 @@ var Registry = &runtime.Registry{
 			Impl:     "probe.cu:lz_probe",
 			Name:     "k27",
 			Op:       OpProbe,
-			Pos:      "kernels.yaml:198:3",
+			Pos:      "kernels.yaml:199:3",
 			Priority: 730,
 		},
 		KernelK28: {
@@ -478,7 +478,7 @@ var Registry = &runtime.Registry{
 			Impl:     "github.com/layerzero/lzgen/testdata/golden/testkernels.Probe",
 			Name:     "k28",
 			Op:       OpProbe,
-			Pos:      "kernels.yaml:204:3",
+			Pos:      "kernels.yaml:205:3",
 			Priority: 720,
 		},
 		KernelK29: {
@@ -500,7 +500,7 @@ var Registry = &runtime.Registry{
 			Impl:     "probe.cu:lz_probe",
 			Name:     "k29",
 			Op:       OpProbe,
-			Pos:      "kernels.yaml:210:3",
+			Pos:      "kernels.yaml:211:3",
 			Priority: 710,
 		},
 		KernelK30: {
@@ -515,7 +515,7 @@ var Registry = &runtime.Registry{
 			Impl:     "probe.cu:lz_probe",
 			Name:     "k30",
 			Op:       OpProbe,
-			Pos:      "kernels.yaml:216:3",
+			Pos:      "kernels.yaml:217:3",
 			Priority: 700,
 		},
 		KernelK31: {
@@ -536,7 +536,7 @@ var Registry = &runtime.Registry{
 			Impl:     "probe.cu:lz_probe",
 			Name:     "k31",
 			Op:       OpProbe,
-			Pos:      "kernels.yaml:222:3",
+			Pos:      "kernels.yaml:223:3",
 			Priority: 690,
 		},
 		KernelK32: {
@@ -556,7 +556,7 @@ var Registry = &runtime.Registry{
 			Impl:     "github.com/layerzero/lzgen/testdata/golden/testkernels.Probe",
 			Name:     "k32",
 			Op:       OpProbe,
-			Pos:      "kernels.yaml:228:3",
+			Pos:      "kernels.yaml:229:3",
 			Priority: 680,
 		},
 		KernelK33: {
@@ -570,7 +570,7 @@ var Registry = &runtime.Registry{
 			Impl:     "github.com/layerzero/lzgen/testdata/golden/testkernels.Probe",
 			Name:     "k33",
 			Op:       OpProbe,
-			Pos:      "kernels.yaml:234:3",
+			Pos:      "kernels.yaml:235:3",
 			Priority: 670,
 		},
 		KernelK34: {
@@ -587,7 +587,7 @@ var Registry = &runtime.Registry{
 			Impl:     "probe.cu:lz_probe",
 			Name:     "k34",
 			Op:       OpProbe,
-			Pos:      "kernels.yaml:240:3",
+			Pos:      "kernels.yaml:241:3",
 			Priority: 660,
 		},
 		KernelK35: {
@@ -604,7 +604,7 @@ var Registry = &runtime.Registry{
 			Impl:     "probe.cu:lz_probe",
 			Name:     "k35",
 			Op:       OpProbe,
-			Pos:      "kernels.yaml:246:3",
+			Pos:      "kernels.yaml:247:3",
 			Priority: 650,
 		},
 		KernelK36: {
@@ -621,7 +621,7 @@ var Registry = &runtime.Registry{
 			Impl:     "github.com/layerzero/lzgen/testdata/golden/testkernels.Probe",
 			Name:     "k36",
 			Op:       OpProbe,
-			Pos:      "kernels.yaml:252:3",
+			Pos:      "kernels.yaml:253:3",
 			Priority: 640,
 		},
 		KernelK37: {
@@ -642,7 +642,7 @@ var Registry = &runtime.Registry{
 			Impl:     "github.com/layerzero/lzgen/testdata/golden/testkernels.Probe",
 			Name:     "k37",
 			Op:       OpProbe,
-			Pos:      "kernels.yaml:258:3",
+			Pos:      "kernels.yaml:259:3",
 			Priority: 630,
 		},
 		KernelK38: {
@@ -668,7 +668,7 @@ var Registry = &runtime.Registry{
 			Impl:     "probe.cu:lz_probe",
 			Name:     "k38",
 			Op:       OpProbe,
-			Pos:      "kernels.yaml:264:3",
+			Pos:      "kernels.yaml:265:3",
 			Priority: 620,
 		},
 		KernelK39: {
@@ -684,7 +684,7 @@ var Registry = &runtime.Registry{
 			Impl:     "github.com/layerzero/lzgen/testdata/golden/testkernels.Probe",
 			Name:     "k39",
 			Op:       OpProbe,
-			Pos:      "kernels.yaml:270:3",
+			Pos:      "kernels.yaml:271:3",
 			Priority: 610,
 		},
 		KernelProbeRef: {
@@ -697,7 +697,7 @@ var Registry = &runtime.Registry{
 			Impl: "github.com/layerzero/lzgen/testdata/golden/testkernels.Probe",
 			Name: "probe_ref",
 			Op:   OpProbe,
-			Pos:  "kernels.yaml:276:3",
+			Pos:  "kernels.yaml:277:3",
 		},
 	},
 	Manifest: "../kernels.yaml",

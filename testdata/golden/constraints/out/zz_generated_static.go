@@ -8,6 +8,8 @@ import (
 	"github.com/layerzero/lzgen/runtime"
 	"github.com/layerzero/lzgen/runtime/cuda"
 	"github.com/layerzero/lzgen/testdata/golden/testkernels"
+	kcuda "github.com/layerzero/lzgen/testdata/golden/testptx"
+	"unsafe"
 )
 
 // The generated code states the lzgen version it was written for; a runtime that
@@ -234,72 +236,296 @@ func probeFallback(failed runtime.KernelID, err error, x runtime.Tensor, batch, 
 	})
 }
 
-// launchK01 launches cuda kernel k01 (probe.cu:lz_probe).
+// fnK01 is the PTX entry of cuda kernel k01, loaded on its first launch on each device.
+var fnK01 = kcuda.PTX.Ref("probe.cu", "lz_probe")
+
+// launchK01 launches cuda kernel k01 (probe.cu:lz_probe) on the device of x.
 func launchK01(x runtime.Tensor, batch, seqQ, seqK, heads, kvHeads, headDim int, dropout float32, gqa, capturing, deterministic bool) error {
-	return fmt.Errorf("kernel k01: %w", cuda.ErrNoDriver)
+	c := probeContext(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
+	fn, err := fnK01.On(int(c.Device))
+	if err != nil {
+		return fmt.Errorf("kernel k01: %w", err)
+	}
+	arg0 := x.DevicePtr()
+	arg1 := int32(c.DType)
+	arg2 := c.BatchSize
+	args := [...]unsafe.Pointer{
+		unsafe.Pointer(&arg0),
+		unsafe.Pointer(&arg1),
+		unsafe.Pointer(&arg2),
+	}
+	return fn.Launch(cuda.Dim3{X: uint32(c.BatchSize), Y: 1, Z: 1}, cuda.Dim3{X: 32, Y: 1, Z: 1}, 0, args[:])
 }
 
-// launchK02 launches cuda kernel k02 (probe.cu:lz_probe).
+// fnK02 is the PTX entry of cuda kernel k02, loaded on its first launch on each device.
+var fnK02 = kcuda.PTX.Ref("probe.cu", "lz_probe")
+
+// launchK02 launches cuda kernel k02 (probe.cu:lz_probe) on the device of x.
 func launchK02(x runtime.Tensor, batch, seqQ, seqK, heads, kvHeads, headDim int, dropout float32, gqa, capturing, deterministic bool) error {
-	return fmt.Errorf("kernel k02: %w", cuda.ErrNoDriver)
+	c := probeContext(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
+	fn, err := fnK02.On(int(c.Device))
+	if err != nil {
+		return fmt.Errorf("kernel k02: %w", err)
+	}
+	arg0 := x.DevicePtr()
+	arg1 := int32(c.DType)
+	arg2 := c.BatchSize
+	args := [...]unsafe.Pointer{
+		unsafe.Pointer(&arg0),
+		unsafe.Pointer(&arg1),
+		unsafe.Pointer(&arg2),
+	}
+	return fn.Launch(cuda.Dim3{X: uint32(c.BatchSize), Y: 1, Z: 1}, cuda.Dim3{X: 32, Y: 1, Z: 1}, 0, args[:])
 }
 
-// launchK04 launches cuda kernel k04 (probe.cu:lz_probe).
+// fnK04 is the PTX entry of cuda kernel k04, loaded on its first launch on each device.
+var fnK04 = kcuda.PTX.Ref("probe.cu", "lz_probe")
+
+// launchK04 launches cuda kernel k04 (probe.cu:lz_probe) on the device of x.
 func launchK04(x runtime.Tensor, batch, seqQ, seqK, heads, kvHeads, headDim int, dropout float32, gqa, capturing, deterministic bool) error {
-	return fmt.Errorf("kernel k04: %w", cuda.ErrNoDriver)
+	c := probeContext(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
+	fn, err := fnK04.On(int(c.Device))
+	if err != nil {
+		return fmt.Errorf("kernel k04: %w", err)
+	}
+	arg0 := x.DevicePtr()
+	arg1 := int32(c.DType)
+	arg2 := c.BatchSize
+	args := [...]unsafe.Pointer{
+		unsafe.Pointer(&arg0),
+		unsafe.Pointer(&arg1),
+		unsafe.Pointer(&arg2),
+	}
+	return fn.Launch(cuda.Dim3{X: uint32(c.BatchSize), Y: 1, Z: 1}, cuda.Dim3{X: 32, Y: 1, Z: 1}, 0, args[:])
 }
 
-// launchK14 launches cuda kernel k14 (probe.cu:lz_probe).
+// fnK14 is the PTX entry of cuda kernel k14, loaded on its first launch on each device.
+var fnK14 = kcuda.PTX.Ref("probe.cu", "lz_probe")
+
+// launchK14 launches cuda kernel k14 (probe.cu:lz_probe) on the device of x.
 func launchK14(x runtime.Tensor, batch, seqQ, seqK, heads, kvHeads, headDim int, dropout float32, gqa, capturing, deterministic bool) error {
-	return fmt.Errorf("kernel k14: %w", cuda.ErrNoDriver)
+	c := probeContext(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
+	fn, err := fnK14.On(int(c.Device))
+	if err != nil {
+		return fmt.Errorf("kernel k14: %w", err)
+	}
+	arg0 := x.DevicePtr()
+	arg1 := int32(c.DType)
+	arg2 := c.BatchSize
+	args := [...]unsafe.Pointer{
+		unsafe.Pointer(&arg0),
+		unsafe.Pointer(&arg1),
+		unsafe.Pointer(&arg2),
+	}
+	return fn.Launch(cuda.Dim3{X: uint32(c.BatchSize), Y: 1, Z: 1}, cuda.Dim3{X: 32, Y: 1, Z: 1}, 0, args[:])
 }
 
-// launchK16 launches cuda kernel k16 (probe.cu:lz_probe).
+// fnK16 is the PTX entry of cuda kernel k16, loaded on its first launch on each device.
+var fnK16 = kcuda.PTX.Ref("probe.cu", "lz_probe")
+
+// launchK16 launches cuda kernel k16 (probe.cu:lz_probe) on the device of x.
 func launchK16(x runtime.Tensor, batch, seqQ, seqK, heads, kvHeads, headDim int, dropout float32, gqa, capturing, deterministic bool) error {
-	return fmt.Errorf("kernel k16: %w", cuda.ErrNoDriver)
+	c := probeContext(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
+	fn, err := fnK16.On(int(c.Device))
+	if err != nil {
+		return fmt.Errorf("kernel k16: %w", err)
+	}
+	arg0 := x.DevicePtr()
+	arg1 := int32(c.DType)
+	arg2 := c.BatchSize
+	args := [...]unsafe.Pointer{
+		unsafe.Pointer(&arg0),
+		unsafe.Pointer(&arg1),
+		unsafe.Pointer(&arg2),
+	}
+	return fn.Launch(cuda.Dim3{X: uint32(c.BatchSize), Y: 1, Z: 1}, cuda.Dim3{X: 32, Y: 1, Z: 1}, 0, args[:])
 }
 
-// launchK20 launches cuda kernel k20 (probe.cu:lz_probe).
+// fnK20 is the PTX entry of cuda kernel k20, loaded on its first launch on each device.
+var fnK20 = kcuda.PTX.Ref("probe.cu", "lz_probe")
+
+// launchK20 launches cuda kernel k20 (probe.cu:lz_probe) on the device of x.
 func launchK20(x runtime.Tensor, batch, seqQ, seqK, heads, kvHeads, headDim int, dropout float32, gqa, capturing, deterministic bool) error {
-	return fmt.Errorf("kernel k20: %w", cuda.ErrNoDriver)
+	c := probeContext(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
+	fn, err := fnK20.On(int(c.Device))
+	if err != nil {
+		return fmt.Errorf("kernel k20: %w", err)
+	}
+	arg0 := x.DevicePtr()
+	arg1 := int32(c.DType)
+	arg2 := c.BatchSize
+	args := [...]unsafe.Pointer{
+		unsafe.Pointer(&arg0),
+		unsafe.Pointer(&arg1),
+		unsafe.Pointer(&arg2),
+	}
+	return fn.Launch(cuda.Dim3{X: uint32(c.BatchSize), Y: 1, Z: 1}, cuda.Dim3{X: 32, Y: 1, Z: 1}, 0, args[:])
 }
 
-// launchK22 launches cuda kernel k22 (probe.cu:lz_probe).
+// fnK22 is the PTX entry of cuda kernel k22, loaded on its first launch on each device.
+var fnK22 = kcuda.PTX.Ref("probe.cu", "lz_probe")
+
+// launchK22 launches cuda kernel k22 (probe.cu:lz_probe) on the device of x.
 func launchK22(x runtime.Tensor, batch, seqQ, seqK, heads, kvHeads, headDim int, dropout float32, gqa, capturing, deterministic bool) error {
-	return fmt.Errorf("kernel k22: %w", cuda.ErrNoDriver)
+	c := probeContext(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
+	fn, err := fnK22.On(int(c.Device))
+	if err != nil {
+		return fmt.Errorf("kernel k22: %w", err)
+	}
+	arg0 := x.DevicePtr()
+	arg1 := int32(c.DType)
+	arg2 := c.BatchSize
+	args := [...]unsafe.Pointer{
+		unsafe.Pointer(&arg0),
+		unsafe.Pointer(&arg1),
+		unsafe.Pointer(&arg2),
+	}
+	return fn.Launch(cuda.Dim3{X: uint32(c.BatchSize), Y: 1, Z: 1}, cuda.Dim3{X: 32, Y: 1, Z: 1}, 0, args[:])
 }
 
-// launchK27 launches cuda kernel k27 (probe.cu:lz_probe).
+// fnK27 is the PTX entry of cuda kernel k27, loaded on its first launch on each device.
+var fnK27 = kcuda.PTX.Ref("probe.cu", "lz_probe")
+
+// launchK27 launches cuda kernel k27 (probe.cu:lz_probe) on the device of x.
 func launchK27(x runtime.Tensor, batch, seqQ, seqK, heads, kvHeads, headDim int, dropout float32, gqa, capturing, deterministic bool) error {
-	return fmt.Errorf("kernel k27: %w", cuda.ErrNoDriver)
+	c := probeContext(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
+	fn, err := fnK27.On(int(c.Device))
+	if err != nil {
+		return fmt.Errorf("kernel k27: %w", err)
+	}
+	arg0 := x.DevicePtr()
+	arg1 := int32(c.DType)
+	arg2 := c.BatchSize
+	args := [...]unsafe.Pointer{
+		unsafe.Pointer(&arg0),
+		unsafe.Pointer(&arg1),
+		unsafe.Pointer(&arg2),
+	}
+	return fn.Launch(cuda.Dim3{X: uint32(c.BatchSize), Y: 1, Z: 1}, cuda.Dim3{X: 32, Y: 1, Z: 1}, 0, args[:])
 }
 
-// launchK29 launches cuda kernel k29 (probe.cu:lz_probe).
+// fnK29 is the PTX entry of cuda kernel k29, loaded on its first launch on each device.
+var fnK29 = kcuda.PTX.Ref("probe.cu", "lz_probe")
+
+// launchK29 launches cuda kernel k29 (probe.cu:lz_probe) on the device of x.
 func launchK29(x runtime.Tensor, batch, seqQ, seqK, heads, kvHeads, headDim int, dropout float32, gqa, capturing, deterministic bool) error {
-	return fmt.Errorf("kernel k29: %w", cuda.ErrNoDriver)
+	c := probeContext(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
+	fn, err := fnK29.On(int(c.Device))
+	if err != nil {
+		return fmt.Errorf("kernel k29: %w", err)
+	}
+	arg0 := x.DevicePtr()
+	arg1 := int32(c.DType)
+	arg2 := c.BatchSize
+	args := [...]unsafe.Pointer{
+		unsafe.Pointer(&arg0),
+		unsafe.Pointer(&arg1),
+		unsafe.Pointer(&arg2),
+	}
+	return fn.Launch(cuda.Dim3{X: uint32(c.BatchSize), Y: 1, Z: 1}, cuda.Dim3{X: 32, Y: 1, Z: 1}, 0, args[:])
 }
 
-// launchK30 launches cuda kernel k30 (probe.cu:lz_probe).
+// fnK30 is the PTX entry of cuda kernel k30, loaded on its first launch on each device.
+var fnK30 = kcuda.PTX.Ref("probe.cu", "lz_probe")
+
+// launchK30 launches cuda kernel k30 (probe.cu:lz_probe) on the device of x.
 func launchK30(x runtime.Tensor, batch, seqQ, seqK, heads, kvHeads, headDim int, dropout float32, gqa, capturing, deterministic bool) error {
-	return fmt.Errorf("kernel k30: %w", cuda.ErrNoDriver)
+	c := probeContext(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
+	fn, err := fnK30.On(int(c.Device))
+	if err != nil {
+		return fmt.Errorf("kernel k30: %w", err)
+	}
+	arg0 := x.DevicePtr()
+	arg1 := int32(c.DType)
+	arg2 := c.BatchSize
+	args := [...]unsafe.Pointer{
+		unsafe.Pointer(&arg0),
+		unsafe.Pointer(&arg1),
+		unsafe.Pointer(&arg2),
+	}
+	return fn.Launch(cuda.Dim3{X: uint32(c.BatchSize), Y: 1, Z: 1}, cuda.Dim3{X: 32, Y: 1, Z: 1}, 0, args[:])
 }
 
-// launchK31 launches cuda kernel k31 (probe.cu:lz_probe).
+// fnK31 is the PTX entry of cuda kernel k31, loaded on its first launch on each device.
+var fnK31 = kcuda.PTX.Ref("probe.cu", "lz_probe")
+
+// launchK31 launches cuda kernel k31 (probe.cu:lz_probe) on the device of x.
 func launchK31(x runtime.Tensor, batch, seqQ, seqK, heads, kvHeads, headDim int, dropout float32, gqa, capturing, deterministic bool) error {
-	return fmt.Errorf("kernel k31: %w", cuda.ErrNoDriver)
+	c := probeContext(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
+	fn, err := fnK31.On(int(c.Device))
+	if err != nil {
+		return fmt.Errorf("kernel k31: %w", err)
+	}
+	arg0 := x.DevicePtr()
+	arg1 := int32(c.DType)
+	arg2 := c.BatchSize
+	args := [...]unsafe.Pointer{
+		unsafe.Pointer(&arg0),
+		unsafe.Pointer(&arg1),
+		unsafe.Pointer(&arg2),
+	}
+	return fn.Launch(cuda.Dim3{X: uint32(c.BatchSize), Y: 1, Z: 1}, cuda.Dim3{X: 32, Y: 1, Z: 1}, 0, args[:])
 }
 
-// launchK34 launches cuda kernel k34 (probe.cu:lz_probe).
+// fnK34 is the PTX entry of cuda kernel k34, loaded on its first launch on each device.
+var fnK34 = kcuda.PTX.Ref("probe.cu", "lz_probe")
+
+// launchK34 launches cuda kernel k34 (probe.cu:lz_probe) on the device of x.
 func launchK34(x runtime.Tensor, batch, seqQ, seqK, heads, kvHeads, headDim int, dropout float32, gqa, capturing, deterministic bool) error {
-	return fmt.Errorf("kernel k34: %w", cuda.ErrNoDriver)
+	c := probeContext(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
+	fn, err := fnK34.On(int(c.Device))
+	if err != nil {
+		return fmt.Errorf("kernel k34: %w", err)
+	}
+	arg0 := x.DevicePtr()
+	arg1 := int32(c.DType)
+	arg2 := c.BatchSize
+	args := [...]unsafe.Pointer{
+		unsafe.Pointer(&arg0),
+		unsafe.Pointer(&arg1),
+		unsafe.Pointer(&arg2),
+	}
+	return fn.Launch(cuda.Dim3{X: uint32(c.BatchSize), Y: 1, Z: 1}, cuda.Dim3{X: 32, Y: 1, Z: 1}, 0, args[:])
 }
 
-// launchK35 launches cuda kernel k35 (probe.cu:lz_probe).
+// fnK35 is the PTX entry of cuda kernel k35, loaded on its first launch on each device.
+var fnK35 = kcuda.PTX.Ref("probe.cu", "lz_probe")
+
+// launchK35 launches cuda kernel k35 (probe.cu:lz_probe) on the device of x.
 func launchK35(x runtime.Tensor, batch, seqQ, seqK, heads, kvHeads, headDim int, dropout float32, gqa, capturing, deterministic bool) error {
-	return fmt.Errorf("kernel k35: %w", cuda.ErrNoDriver)
+	c := probeContext(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
+	fn, err := fnK35.On(int(c.Device))
+	if err != nil {
+		return fmt.Errorf("kernel k35: %w", err)
+	}
+	arg0 := x.DevicePtr()
+	arg1 := int32(c.DType)
+	arg2 := c.BatchSize
+	args := [...]unsafe.Pointer{
+		unsafe.Pointer(&arg0),
+		unsafe.Pointer(&arg1),
+		unsafe.Pointer(&arg2),
+	}
+	return fn.Launch(cuda.Dim3{X: uint32(c.BatchSize), Y: 1, Z: 1}, cuda.Dim3{X: 32, Y: 1, Z: 1}, 0, args[:])
 }
 
-// launchK38 launches cuda kernel k38 (probe.cu:lz_probe).
+// fnK38 is the PTX entry of cuda kernel k38, loaded on its first launch on each device.
+var fnK38 = kcuda.PTX.Ref("probe.cu", "lz_probe")
+
+// launchK38 launches cuda kernel k38 (probe.cu:lz_probe) on the device of x.
 func launchK38(x runtime.Tensor, batch, seqQ, seqK, heads, kvHeads, headDim int, dropout float32, gqa, capturing, deterministic bool) error {
-	return fmt.Errorf("kernel k38: %w", cuda.ErrNoDriver)
+	c := probeContext(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
+	fn, err := fnK38.On(int(c.Device))
+	if err != nil {
+		return fmt.Errorf("kernel k38: %w", err)
+	}
+	arg0 := x.DevicePtr()
+	arg1 := int32(c.DType)
+	arg2 := c.BatchSize
+	args := [...]unsafe.Pointer{
+		unsafe.Pointer(&arg0),
+		unsafe.Pointer(&arg1),
+		unsafe.Pointer(&arg2),
+	}
+	return fn.Launch(cuda.Dim3{X: uint32(c.BatchSize), Y: 1, Z: 1}, cuda.Dim3{X: 32, Y: 1, Z: 1}, 0, args[:])
 }
