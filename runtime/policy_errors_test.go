@@ -123,3 +123,17 @@ kernel_locks:
 	c.BatchSize = 2
 	expectEqual(t, 0, len(p.Prefix(&c, nil)), "dropped rules never fire")
 }
+
+// TestRuleWithUnknownKernelStillChecksConditions checks that a wrong kernel
+// does not hide the errors in the same rule's conditions.
+func TestRuleWithUnknownKernelStillChecksConditions(t *testing.T) {
+	_, ds := ParsePolicy("rules.yaml", []byte(`version: "1.0"
+dispatch_rules:
+  - operation: matmul
+    kernel: matmul_nope
+    conditions: {head_dimm: 64}
+`), rulesRegistry(t))
+	got := ds.Errors().String()
+	expectContains(t, got, `rules.yaml:4:13: unknown kernel "matmul_nope"`)
+	expectContains(t, got, `rules.yaml:5:18: unknown condition field "head_dimm" (did you mean "head_dim"?)`)
+}

@@ -58,17 +58,16 @@ func (ld *loader) rule(i int, item *yaml.Node) {
 		return
 	}
 	k, okKernel := ld.kernel(kernelField.Value, ops, pattern)
-	if !okKernel {
-		return
-	}
 	r := rule{kernel: k, index: uint16(i), priority: prio}
 	var never *yaml.Node
 	okConds := true
 	if f, has := fields["conditions"]; has {
-		cc := conditionCompiler{l: &ld.l, file: ld.file, reg: ld.reg, kernel: ld.reg.Kernels[k].Name}
+		// Conditions are checked even when the kernel is wrong, so that one
+		// pass reports every error of the rule.
+		cc := conditionCompiler{l: &ld.l, file: ld.file, reg: ld.reg, kernel: diag.Resolve(kernelField.Value).Value}
 		r.conditions, never, okConds = cc.compile(f.Value)
 	}
-	if okPrio && okConds && ld.ruleCanFire(i, &r, never, kernelField.Value) {
+	if okKernel && okPrio && okConds && ld.ruleCanFire(i, &r, never, kernelField.Value) {
 		ld.addRule(r)
 	}
 }
