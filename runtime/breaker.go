@@ -91,11 +91,6 @@ func (bs *breakers) transition(k KernelID, from, to BreakerState) {
 
 func (bs *breakers) elapsed() time.Duration { return bs.clock.Now().Sub(bs.epoch) }
 
-// closed is the fast path: one atomic load.
-func (bs *breakers) closed(k KernelID) bool {
-	return bs.each[k].word.Load()&stateMask == uint64(BreakerClosed)
-}
-
 // admit decides whether kernel k may be called now. It returns the probe
 // token for a half-open probe, or how long until a probe will be admitted
 // when refused (0 while the half-open probe slots are taken).
@@ -201,7 +196,11 @@ func (b *breaker) ownsProbe(w uint64, tok probeToken) bool {
 
 // status reads kernel k's state and, when open, the time left in the cooldown.
 func (bs *breakers) status(k KernelID) (BreakerState, time.Duration) {
-	w := bs.each[k].word.Load()
+	return bs.wordStatus(bs.each[k].word.Load())
+}
+
+// wordStatus is status from a breaker word the caller loaded.
+func (bs *breakers) wordStatus(w uint64) (BreakerState, time.Duration) {
 	s := wordState(w)
 	if s != BreakerOpen {
 		return s, 0

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"encoding/binary"
 	"math"
 	"math/bits"
 	"slices"
@@ -11,38 +12,117 @@ import (
 // The decision cache maps a quantised Context to the ordered candidate list.
 //
 // Quantising: each integer field of an op's context is either kept exactly,
-// dropped (set to 0) because no constraint or rule of the op reads it, or
-// replaced by the lower end of the interval it falls in between the
-// thresholds that the op's constraints and the policy's conditions put on
-// it. A threshold b means "a test may change its answer between b-1 and b",
-// so every value of one interval gets the same answers, and the quantised
-// context is itself a context of the same interval: decisions are computed
-// from the key, never from the context that happened to miss first, so a
-// cached decision equals a fresh evaluation by construction. Enum, bool and
-// float fields are kept exactly.
+// dropped because no constraint or rule of the op reads it, or keyed by the
+// interval it falls in between the thresholds that the op's constraints and
+// the policy's conditions put on it. A threshold b means "a test may change
+// its answer between b-1 and b", so every value of one interval gets the
+// same answers. The representative of an interval (its lower end) lies in
+// the interval itself, so the quantised context keys to the same entry as
+// every context of its class: decisions are computed from the quantised
+// context, never from the context that happened to miss first, so a cached
+// decision equals a fresh evaluation by construction. Enum, bool and float
+// fields are kept exactly.
 
-// The ten int32 fields from Device to PPSize are contiguous, so quantising
-// indexes them as an array; this constant fails to compile if the layout of
-// Context changes.
-const numIntFields = int(FieldPPSize-FieldDevice) + 1
+// The key is read straight from the Context's memory, a word at a time: a
+// Context is 56 bytes, seven native-endian words (bytes 5..7 are padding):
+//
+//	[0]    op, platform, dtype, layout
+//	[1..5] the ten int32 fields from Device to PPSize, two a word
+//	[6]    dropout_p's bits, then the four bools
+//
+// These constants fail to compile if the layout of Context changes.
+const (
+	numIntFields = int(FieldPPSize-FieldDevice) + 1
+	contextWords = 7
+	metaBytes    = 5
+)
 
-var _ = [1]struct{}{}[unsafe.Offsetof(Context{}.PPSize)-unsafe.Offsetof(Context{}.Device)-uintptr(numIntFields-1)*4]
+var (
+	_ = [1]struct{}{}[unsafe.Sizeof(Context{})-contextWords*8]
+	_ = [1]struct{}{}[unsafe.Offsetof(Context{}.Layout)-4]
+	_ = [1]struct{}{}[unsafe.Offsetof(Context{}.Device)-8]
+	_ = [1]struct{}{}[unsafe.Offsetof(Context{}.PPSize)-unsafe.Offsetof(Context{}.Device)-uintptr(numIntFields-1)*4]
+	_ = [1]struct{}{}[unsafe.Offsetof(Context{}.DropoutP)-48]
+	_ = [1]struct{}{}[unsafe.Offsetof(Context{}.IsCausal)-52]
+	_ = [1]struct{}{}[unsafe.Offsetof(Context{}.RequiresDeterministic)-55]
+)
 
 func (c *Context) intFields() *[numIntFields]int32 {
 	return (*[numIntFields]int32)(unsafe.Pointer(&c.Device))
 }
 
+// words views c's memory as the key's words. A Context is only 4-byte
+// aligned, so the view may be unaligned: fine for a pointer-free type on
+// the 64-bit platforms lzgen serves (checkptr allows it too).
+func (c *Context) words() *[contextWords]uint64 {
+	return (*[contextWords]uint64)(unsafe.Pointer(c))
+}
+
+// littleEndian says how words() sees memory: which half of a word holds
+// the first of two int32 fields, and where the first five bytes lie.
+var littleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
+
+// byteMask returns the bits of a word that hold bytes [from, to) of its
+// memory.
+func byteMask(from, to int) uint64 {
+	m := uint64(1)<<(8*(to-from)) - 1
+	if to-from == 8 {
+		m = ^uint64(0)
+	}
+	if littleEndian {
+		return m << (8 * from)
+	}
+	return m << (8 * (8 - to))
+}
+
 // quantField is an integer field keyed by the interval it falls in.
 type quantField struct {
-	index  uint8   // into intFields
+	index  uint8 // into intFields
+	word   uint8 // key word holding the field
+	shift  uint8 // 0 or 32: the half of the word it occupies
+	few    bool  // at most fewBounds thresholds, counted branch-free from below
+	below  [fewBounds]int64
 	bounds []int32 // ascending thresholds
+}
+
+// fewBounds thresholds per field are counted without branches; more take a
+// binary search.
+const fewBounds = 4
+
+// interval returns which interval v falls in: the number of thresholds <= v.
+func (q *quantField) interval(v int32) uint64 {
+	if q.few {
+		return q.count(v)
+	}
+	return q.search(v)
+}
+
+// count is interval for at most fewBounds thresholds, without branches:
+// below[i] is threshold-1 (MaxInt32 in unused slots), and v exceeds it
+// exactly when below[i]-v is negative.
+func (q *quantField) count(v int32) uint64 {
+	x := int64(v)
+	return uint64(q.below[0]-x)>>63 + uint64(q.below[1]-x)>>63 + uint64(q.below[2]-x)>>63 + uint64(q.below[3]-x)>>63
+}
+
+// search is interval for more thresholds: a binary search.
+func (q *quantField) search(v int32) uint64 {
+	lo, n := 0, len(q.bounds)
+	for n > 0 {
+		half := n / 2
+		if q.bounds[lo+half] <= v {
+			lo, n = lo+half+1, n-half-1
+		} else {
+			n = half
+		}
+	}
+	return uint64(lo)
 }
 
 // keyPlan turns an op's contexts into cache keys.
 type keyPlan struct {
-	keep        [numIntFields]int32 // -1 for fields kept (exactly or quantised), 0 for dropped ones
-	quant       []quantField
-	dropDropout bool // no constraint or rule reads dropout_p
+	keep  [contextWords]uint64 // per key word: the bits kept exactly
+	quant []quantField
 }
 
 // lowest stands for "below every threshold".
@@ -51,24 +131,19 @@ const lowest = math.MinInt32
 // quantise returns the representative of c's class: the context decisions
 // are computed from on a miss.
 func (p *keyPlan) quantise(c *Context) Context {
-	k := *c
-	ints := k.intFields()
-	for i := range ints { // branch-free: drop the fields nothing reads
-		ints[i] &= p.keep[i]
+	var k Context
+	src, dst := c.words(), k.words()
+	for w := range dst { // copy the kept bits, zero the rest
+		dst[w] = src[w] & p.keep[w]
 	}
+	ints := k.intFields()
 	for i := range p.quant {
 		q := &p.quant[i]
-		v, rep := ints[q.index], int32(lowest)
-		for _, b := range q.bounds {
-			if v < b {
-				break
-			}
-			rep = b
+		rep := int32(lowest)
+		if n := q.interval(c.intFields()[q.index]); n > 0 {
+			rep = q.bounds[n-1]
 		}
 		ints[q.index] = rep
-	}
-	if p.dropDropout {
-		k.DropoutP = 0
 	}
 	return k
 }
@@ -111,83 +186,89 @@ func planKeys(reg *Registry, op OpID, p *Policy) keyPlan {
 		}
 		keepDropout = keepDropout || len(p.Thresholds(op, FieldDropoutP)) > 0 || p.Exact(op, FieldDropoutP)
 	}
-	plan := keyPlan{dropDropout: !keepDropout}
+	var plan keyPlan
+	plan.keep[0] = byteMask(0, metaBytes)
+	plan.keep[6] = byteMask(4, 8) // the bools
+	if keepDropout {
+		plan.keep[6] |= byteMask(0, 4)
+	}
 	for i := range numIntFields {
+		word, half := 1+i/2, 4*(i%2)
 		if exact[i] {
-			plan.keep[i] = -1
+			plan.keep[word] |= byteMask(half, half+4)
 			continue
 		}
-		q := quantField{index: uint8(i)}
+		shift := uint8(bits.TrailingZeros64(byteMask(half, half+4)))
+		var bs []int32
 		for _, b := range bounds[i] {
 			// Only thresholds inside (MinInt32, MaxInt32] split int32 values.
 			if b > math.MinInt32 && b <= math.MaxInt32 {
-				q.bounds = append(q.bounds, int32(b))
+				bs = append(bs, int32(b))
 			}
 		}
-		if len(q.bounds) == 0 {
+		if len(bs) == 0 {
 			continue // nothing reads the field: dropped
 		}
-		slices.Sort(q.bounds)
-		plan.keep[i] = -1
-		plan.quant = append(plan.quant, quantField{index: q.index, bounds: slices.Compact(q.bounds)})
+		slices.Sort(bs)
+		q := quantField{index: uint8(i), word: uint8(word), shift: shift, bounds: slices.Compact(bs)}
+		if q.few = len(q.bounds) <= fewBounds; q.few {
+			for j := range q.below {
+				q.below[j] = math.MaxInt32
+				if j < len(q.bounds) {
+					q.below[j] = int64(q.bounds[j]) - 1
+				}
+			}
+		}
+		plan.quant = append(plan.quant, q)
 	}
 	return plan
 }
 
-// cacheKey is a quantised context packed losslessly into words, so that a
-// hit hashes and compares a few registers' worth of data:
-//
-//	[0] op, platform, dtype, layout, the four bools
-//	[1..5] the ten int32 fields from Device to PPSize, two a word
-//	[6] dropout_p's bits
-type cacheKey [7]uint64
+// cacheKey is a context with its plan applied: the kept bits of each word,
+// with every quantised field replaced by its interval's number. It is
+// lossless for the class, so a hit hashes and compares seven registers.
+type cacheKey [contextWords]uint64
 
-// packMeta packs the enum and bool fields into key word 0.
-func packMeta(c *Context) uint64 {
-	var flags uint64
-	for i, b := range [...]bool{c.IsCausal, c.EnableGQA, c.IsCUDAGraphCapturing, c.RequiresDeterministic} {
-		if b {
-			flags |= 1 << i
-		}
+// lookup returns the candidates for c: from the decision cache, or
+// evaluated and cached on a miss; nil for an op the registry does not have.
+// It is the dispatch hot path, written as one function: the key is read a
+// word at a time from c's memory, masked, and overlaid with the interval
+// numbers of the quantised fields.
+func (e *Engine) lookup(c *Context) (d *decision, cached bool) {
+	s := e.snap.Load()
+	if int(c.Op) >= len(s.plans) {
+		return nil, false
 	}
-	return uint64(c.Op) | uint64(c.Platform)<<16 | uint64(c.DType)<<24 | uint64(c.Layout)<<32 | flags<<40
-}
-
-// packKey packs an already quantised context.
-func packKey(c *Context) cacheKey {
-	key := cacheKey{0: packMeta(c), 6: uint64(math.Float32bits(c.DropoutP))}
+	p := &s.plans[c.Op]
+	// Word by word: a composite literal would be built and then copied with
+	// wider moves, which stall on store-to-load forwarding.
+	var key cacheKey
+	w := c.words()
+	for i := range key {
+		key[i] = w[i] & p.keep[i]
+	}
 	ints := c.intFields()
-	for i := 0; i < numIntFields; i += 2 {
-		key[1+i/2] = uint64(uint32(ints[i])) | uint64(uint32(ints[i+1]))<<32
-	}
-	return key
-}
-
-// keyOf writes packKey(p.quantise(c)) to key without building the quantised
-// Context: the dispatch hot path.
-func (p *keyPlan) keyOf(c *Context, key *cacheKey) {
-	key[0] = packMeta(c)
-	ints := c.intFields()
-	for i := 0; i < numIntFields; i += 2 {
-		key[1+i/2] = uint64(uint32(ints[i]&p.keep[i])) | uint64(uint32(ints[i+1]&p.keep[i+1]))<<32
-	}
 	for i := range p.quant {
 		q := &p.quant[i]
-		v, rep := ints[q.index], int32(lowest)
-		for _, b := range q.bounds {
-			if v < b {
-				break
-			}
-			rep = b
+		var n uint64
+		if v := ints[q.index]; q.few {
+			n = q.count(v)
+		} else {
+			n = q.search(v)
 		}
-		shift := 32 * (q.index & 1)
-		w := &key[1+q.index/2]
-		*w = *w&^(0xFFFFFFFF<<shift) | uint64(uint32(rep))<<shift
+		key[q.word] |= n << (q.shift & 63)
 	}
-	key[6] = 0
-	if !p.dropDropout {
-		key[6] = uint64(math.Float32bits(c.DropoutP))
+	h := key.hash()
+	for i := h; i < h+probeWindow; i++ {
+		ent := s.cache.slot(i)
+		if ent == nil {
+			break
+		}
+		if ent.key.equal(&key) {
+			return ent.d, true
+		}
 	}
+	return s.miss(e, p.quantise(c), key, h), false
 }
 
 // equal compares two keys without branching per word.
@@ -205,6 +286,7 @@ func (k *cacheKey) hash() uint64 {
 
 // decision is a cached, immutable candidate list.
 type decision struct {
+	ref      KernelID // the op's reference kernel, exempt from breakers and the attempt cap
 	kernels  []KernelID
 	sources  []string       // what put each kernel in the list, for Result.Source
 	noKernel *NoKernelError // set when no kernel fits
@@ -233,18 +315,8 @@ func newDecisionCache(size int) *decisionCache {
 	return &decisionCache{slots: make([]atomic.Pointer[cacheEntry], n), mask: uint64(n - 1)}
 }
 
-func (dc *decisionCache) get(k *cacheKey, h uint64) *decision {
-	for i := range uint64(probeWindow) {
-		e := dc.slots[(h+i)&dc.mask].Load()
-		if e == nil {
-			return nil
-		}
-		if e.key.equal(k) {
-			return e.d
-		}
-	}
-	return nil
-}
+// slot returns the entry in slot i (modulo the table size), or nil.
+func (dc *decisionCache) slot(i uint64) *cacheEntry { return dc.slots[i&dc.mask].Load() }
 
 func (dc *decisionCache) put(k *cacheKey, h uint64, d *decision) {
 	e := &cacheEntry{key: *k, d: d}

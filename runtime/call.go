@@ -3,7 +3,7 @@ package runtime
 import (
 	"errors"
 	"fmt"
-	"time"
+	"unsafe"
 )
 
 // Call is one dispatch in progress. Generated Dispatchers declare it on the
@@ -16,29 +16,38 @@ import (
 //	}
 //	return call.Err()
 //
-// A Call must not be copied or shared between goroutines; reuse needs a
-// new Begin.
+// Begin and Done choose the kernel to try next, so Next and, on a success
+// with nothing to record, Done are a flag test each and inline into the
+// loop. A Call must not be copied or shared between goroutines; reuse needs
+// a new Begin.
 type Call struct {
 	e        *Engine
 	d        *decision
 	res      *Result
 	err      error
 	failed   []failedAttempt // in call order; allocated only when a kernel fails
-	started  time.Time       // when the current kernel call began, if timed
-	pos      int             // index in d.kernels of the next candidate
-	calls    int             // non-reference kernels called
-	attempts int             // kernels called
+	started  int64           // Engine.nanotime when the current kernel call began, if timed
+	pos      uint16          // index in d.kernels of the next candidate
+	calls    uint16          // non-reference kernels called
+	attempts uint16          // kernels called
 	kernel   KernelID
-	ref      KernelID
 	op       OpID
+	miss     KernelID // the first candidate passed over, when passed
 	tok      probeToken
-	miss     KernelID // the first candidate passed over, when passedOver
-	missOpen bool     // ... because its breaker was open (else it failed)
+	state    callState
+	missOpen bool // ... because its breaker was open (else it failed)
 	passed   bool
-	cached   bool
 	timed    bool
-	over     bool
 }
+
+// callState says what the dispatch loop does next; the zero state is over.
+type callState uint8
+
+const (
+	callReady  callState = 1 << iota // Next hands out Kernel()
+	callActive                       // Kernel() is being called; Done records its outcome
+	callQuiet                        // a success needs no bookkeeping: no breaker, counter, fault or result to update
+)
 
 type failedAttempt struct {
 	kernel KernelID
@@ -48,74 +57,66 @@ type failedAttempt struct {
 // Begin starts a dispatch of context c. With a non-nil res the call is
 // timed and *res describes it when the loop ends; with nil nothing is
 // measured (res escapes to the heap, so asking for it costs one allocation).
+// Everything that timing, telemetry and results need sits behind one branch,
+// so the plain path pays for none of it.
 func (e *Engine) Begin(call *Call, c *Context, res *Result) {
-	*call = Call{e: e, op: c.Op, res: res, timed: res != nil || e.tel != nil}
-	var t0 time.Time
-	if res != nil {
-		*res = Result{}
-		t0 = e.opts.Clock.Now()
-	}
-	s := e.snap.Load()
-	if int(c.Op) >= len(s.plans) {
-		call.err = fmt.Errorf("%w: op id %d not in the registry (%d ops)", ErrInvalidArgument, c.Op, len(s.plans))
-		call.over = true
+	if res != nil || e.tel != nil {
+		e.beginTimed(call, c, res)
 		return
 	}
-	call.ref = e.reg.Ops[c.Op].Reference
-	plan := &s.plans[c.Op]
-	var key cacheKey
-	plan.keyOf(c, &key)
-	h := key.hash()
-	d := s.cache.get(&key, h)
-	call.cached = d != nil
+	*call = Call{e: e, op: c.Op}
+	d, _ := e.lookup(c)
 	if d == nil {
-		d = s.miss(e, plan.quantise(c), key, h)
+		call.badOp()
+		return
 	}
-	call.d = d
-	if res != nil {
-		res.Cached = call.cached
-		res.SelectionNs = e.opts.Clock.Now().Sub(t0).Nanoseconds()
-	}
-	if d.noKernel != nil {
-		call.end(d.noKernel, errNoKernel)
-	}
+	call.start(d)
 }
 
-// Next advances to the next candidate whose breaker admits a call and
-// returns true, or returns false when the call is over: a kernel succeeded,
-// the caller's error came back, or the candidates ran out.
+// beginTimed is Begin for a call whose kernel calls are timed.
+func (e *Engine) beginTimed(call *Call, c *Context, res *Result) {
+	*call = Call{e: e, op: c.Op, res: res, timed: true}
+	var t0 int64
+	if res != nil {
+		*res = Result{}
+		t0 = e.nanotime()
+	}
+	d, cached := e.lookup(c)
+	if d == nil {
+		call.badOp()
+		return
+	}
+	if res != nil {
+		res.Cached = cached
+		res.SelectionNs = e.nanotime() - t0
+	}
+	call.start(d)
+}
+
+// badOp ends a call whose context names an op the registry does not have.
+func (call *Call) badOp() {
+	call.err = fmt.Errorf("%w: op id %d not in the registry (%d ops)", ErrInvalidArgument, call.op, len(call.e.reg.Ops))
+}
+
+// start sets the call on candidate list d and readies its first kernel.
+func (call *Call) start(d *decision) {
+	call.d = d
+	if d.noKernel != nil {
+		call.end(d.noKernel, errNoKernel)
+		return
+	}
+	call.advance()
+}
+
+// Next returns true when Kernel() is to be called (then Done must follow),
+// false when the call is over: a kernel succeeded, the caller's error came
+// back, or the candidates ran out.
 func (call *Call) Next() bool {
-	if call.over {
+	if call.state&callReady == 0 {
 		return false
 	}
-	e, d := call.e, call.d
-	for call.pos < len(d.kernels) {
-		k := d.kernels[call.pos]
-		call.pos++
-		var tok probeToken
-		if k != call.ref {
-			if call.calls >= e.opts.MaxFallbackAttempts {
-				continue // out of attempts: only the reference kernel is left to try
-			}
-			if e.brk != nil && !e.brk.closed(k) {
-				ok, t, _ := e.brk.admit(k)
-				if !ok {
-					call.skip(k)
-					continue
-				}
-				tok = t
-			}
-			call.calls++
-		}
-		call.kernel, call.tok = k, tok
-		call.attempts++
-		if call.timed {
-			call.started = e.opts.Clock.Now()
-		}
-		return true
-	}
-	call.exhausted()
-	return false
+	call.state ^= callReady | callActive
+	return true
 }
 
 // Kernel returns the kernel Next chose.
@@ -123,12 +124,70 @@ func (call *Call) Kernel() KernelID { return call.kernel }
 
 // Done records the outcome of calling Kernel(), once: the breaker and the
 // counters see it. A nil error, or one wrapping ErrInvalidArgument, ends the
-// call; any other error (a *PanicError included) moves on to the next
-// candidate unless fallback is off.
+// call; any other error (a *PanicError included) readies the next candidate
+// unless fallback is off.
 func (call *Call) Done(err error) {
-	if call.over {
+	if err == nil && call.state == callActive|callQuiet {
+		call.state = 0
 		return
 	}
+	call.done(err)
+}
+
+// Err returns the outcome: nil, the caller's error (wrapping
+// ErrInvalidArgument), a *NoKernelError or a *FallbackExhaustedError.
+func (call *Call) Err() error { return call.err }
+
+// advance readies the next candidate whose breaker admits a call, or ends
+// the call when none is left. A kernel is quiet when its success changes
+// nothing: untimed, no fault injected, and a reference kernel, no breakers,
+// or a closed breaker with no failures to reset.
+func (call *Call) advance() {
+	e, d := call.e, call.d
+	for int(call.pos) < len(d.kernels) {
+		k := d.kernels[call.pos]
+		call.pos++
+		var tok probeToken
+		quiet := !call.timed
+		if k != d.ref {
+			if int(call.calls) >= e.opts.MaxFallbackAttempts {
+				continue // out of attempts: only the reference kernel is left to try
+			}
+			if bs := e.brk; bs != nil {
+				b := &bs.each[k]
+				if b.word.Load()&stateMask != uint64(BreakerClosed) {
+					ok, t, _ := bs.admit(k)
+					if !ok {
+						call.skip(k)
+						continue
+					}
+					tok, quiet = t, false
+				} else if b.failures.Load() != 0 {
+					quiet = false
+				}
+			}
+			call.calls++
+		}
+		call.kernel, call.tok = k, tok
+		call.attempts++
+		call.state = callReady
+		if quiet && e.faults.Load() == nil {
+			call.state |= callQuiet
+		}
+		if call.timed {
+			call.started = e.nanotime()
+		}
+		return
+	}
+	call.exhausted()
+}
+
+// done is Done for everything but a quiet success.
+func (call *Call) done(err error) {
+	if call.state&callActive == 0 {
+		return
+	}
+	call.state = 0
 	e, k := call.e, call.kernel
 	if f := e.fault(k); f != nil {
 		err = f
@@ -136,40 +195,37 @@ func (call *Call) Done(err error) {
 	if call.timed {
 		call.measure(k)
 	}
-	if e.tel != nil {
-		e.tel.kernels[k].calls.Add(1)
-	}
 	if err != nil {
 		call.fail(err)
 		return
 	}
-	if e.brk != nil && k != call.ref {
+	if e.brk != nil && k != call.d.ref {
 		e.brk.success(k, call.tok)
 	}
-	call.over = true
-	if call.pos > 1 { // served by a kernel after the first candidate
-		if e.tel != nil {
-			e.tel.kernels[k].fallbacks.Add(1)
-		}
+	if call.pos > 1 && e.tel != nil { // served by a kernel after the first candidate
+		call.counters(k).fallbacks.Add(1)
 	}
 	if call.res != nil {
 		call.fillResult()
 	}
 }
 
-// Err returns the outcome: nil, the caller's error (wrapping
-// ErrInvalidArgument), a *NoKernelError or a *FallbackExhaustedError.
-func (call *Call) Err() error { return call.err }
+// counters returns kernel k's telemetry shard for this call. Calls on
+// different goroutines' stacks mostly land on different shards, so
+// concurrent dispatches rarely write the same cache line.
+func (call *Call) counters(k KernelID) *kernelCounters {
+	return call.e.tel.shard(uintptr(unsafe.Pointer(call)), k)
+}
 
 // measure adds the current kernel call's duration to the result and the
 // kernel's latency histogram.
 func (call *Call) measure(k KernelID) {
-	dt := call.e.opts.Clock.Now().Sub(call.started)
+	dt := call.e.nanotime() - call.started
 	if call.res != nil {
-		call.res.ExecutionNs += dt.Nanoseconds()
+		call.res.ExecutionNs += dt
 	}
 	if call.e.tel != nil {
-		call.e.tel.observe(k, dt)
+		call.counters(k).observe(dt)
 	}
 }
 
@@ -177,7 +233,7 @@ func (call *Call) measure(k KernelID) {
 func (call *Call) skip(k KernelID) {
 	e := call.e
 	if e.tel != nil {
-		e.tel.kernels[k].skips.Add(1)
+		call.counters(k).skips.Add(1)
 	}
 	e.events.fallback(k, causeCircuitOpen, nil)
 	if !call.passed {
@@ -189,21 +245,21 @@ func (call *Call) skip(k KernelID) {
 // kernel failures count against the breaker and fall through to the next
 // candidate.
 func (call *Call) fail(err error) {
-	e, k := call.e, call.kernel
+	e, k, ref := call.e, call.kernel, call.d.ref
 	var pe *PanicError
 	panicked := errors.As(err, &pe)
 	if !panicked && errors.Is(err, ErrInvalidArgument) {
-		if e.brk != nil && k != call.ref {
+		if e.brk != nil && k != ref {
 			e.brk.release(k, call.tok)
 		}
 		call.end(err, errInvalidArgument)
 		return
 	}
-	if e.brk != nil && k != call.ref {
+	if e.brk != nil && k != ref {
 		e.brk.failure(k, call.tok)
 	}
 	if e.tel != nil {
-		e.tel.kernels[k].failures.Add(1)
+		call.counters(k).failures.Add(1)
 	}
 	cause := causeError
 	if panicked {
@@ -216,7 +272,9 @@ func (call *Call) fail(err error) {
 	}
 	if !e.opts.Fallback {
 		call.exhausted()
+		return
 	}
+	call.advance()
 }
 
 // exhausted ends the call with a *FallbackExhaustedError listing, in
@@ -224,7 +282,7 @@ func (call *Call) fail(err error) {
 // breaker was open. Skips are replayed from the candidate list rather than
 // recorded, so that skipping costs nothing when a fallback then succeeds.
 func (call *Call) exhausted() {
-	e, reg := call.e, call.e.reg
+	e, reg, ref := call.e, call.e.reg, call.d.ref
 	ex := &FallbackExhaustedError{Op: reg.Ops[call.op].Name}
 	fi, calls := 0, 0
 	for _, k := range call.d.kernels[:call.pos] {
@@ -233,10 +291,10 @@ func (call *Call) exhausted() {
 		case fi < len(call.failed) && call.failed[fi].kernel == k:
 			ex.Attempts = append(ex.Attempts, Attempt{Kernel: name, Err: call.failed[fi].err})
 			fi++
-			if k != call.ref {
+			if k != ref {
 				calls++
 			}
-		case k != call.ref && calls < e.opts.MaxFallbackAttempts:
+		case k != ref && calls < e.opts.MaxFallbackAttempts:
 			_, retry := e.BreakerStatus(k)
 			ex.Attempts = append(ex.Attempts, Attempt{Kernel: name, Err: &CircuitOpenError{Kernel: name, RetryAfter: retry}})
 		}
@@ -246,7 +304,7 @@ func (call *Call) exhausted() {
 
 // end finishes the call with err.
 func (call *Call) end(err error, kind dispatchErrorKind) {
-	call.err, call.over = err, true
+	call.err, call.state = err, 0
 	if call.e.tel != nil {
 		call.e.tel.opErrs[call.op][kind].Add(1)
 	}
@@ -258,7 +316,7 @@ func (call *Call) end(err error, kind dispatchErrorKind) {
 // fillResult writes the per-call result once the call is over.
 func (call *Call) fillResult() {
 	res, reg := call.res, call.e.reg
-	res.Attempts = call.attempts
+	res.Attempts = int(call.attempts)
 	if call.attempts > 0 {
 		res.Kernel, res.KernelName = call.kernel, reg.Kernels[call.kernel].Name
 		res.Source = call.d.sources[call.pos-1]

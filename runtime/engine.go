@@ -28,6 +28,8 @@ type Engine struct {
 	watcher *Watcher
 	faults  atomic.Pointer[faultTable] // nil unless InjectFault is in use
 	swap    sync.Mutex                 // serialises snapshot and fault-table writers
+	epoch   time.Time                  // when the engine was built: zero of nanotime
+	sysTime bool                       // the clock is the system's: nanotime is one monotonic read
 }
 
 // snapshot is one immutable rules state with its own decision cache.
@@ -53,7 +55,8 @@ func NewEngine(reg *Registry, opts ...Option) (*Engine, error) {
 	if err := checkRegistry(reg); err != nil {
 		return nil, err
 	}
-	e := &Engine{reg: reg, opts: o, events: newEvents(o.Logger, reg)}
+	e := &Engine{reg: reg, opts: o, events: newEvents(o.Logger, reg), epoch: o.Clock.Now()}
+	_, e.sysTime = o.Clock.(systemClock)
 	if o.Breakers {
 		e.brk = newBreakers(len(reg.Kernels), o.Breaker, o.Clock, e.breakerChanged)
 	}
@@ -163,6 +166,18 @@ func (e *Engine) SetPolicy(p *Policy) {
 	e.snap.Store(s)
 }
 
+// nanotime returns the time since the engine was built, in ns, for per-call
+// timings. With the system clock it is a single monotonic clock read
+// (time.Since on a monotonic reading skips the wall clock; under
+// testing/synctest it reads the bubble's clock); an injected clock is
+// asked for the time.
+func (e *Engine) nanotime() int64 {
+	if e.sysTime {
+		return int64(time.Since(e.epoch))
+	}
+	return int64(e.opts.Clock.Now().Sub(e.epoch))
+}
+
 // Close stops the rules file watcher, if any.
 func (e *Engine) Close() error {
 	if e.watcher == nil {
@@ -178,7 +193,10 @@ func (e *Engine) BreakerStatus(k KernelID) (BreakerState, time.Duration) {
 	if e.brk == nil {
 		return BreakerClosed, 0
 	}
-	return e.brk.status(k)
+	if w := e.brk.each[k].word.Load(); w&stateMask != uint64(BreakerClosed) {
+		return e.brk.wordStatus(w)
+	}
+	return BreakerClosed, 0
 }
 
 // transitions returns how often kernel k's breaker entered each state.

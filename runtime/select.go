@@ -22,13 +22,17 @@ func (e *Engine) rejects(p *Policy, k KernelID, c *Context) Reasons {
 	return rs
 }
 
+// prefixRoom is how many policy candidates decide collects without
+// allocating; longer prefixes still work.
+const prefixRoom = 16
+
 // decide evaluates the candidate list for c (a cache key) in DESIGN §5
 // order: the policy's prefix (lock, rules, chain, fallback policy), then the
 // remaining fitting kernels by priority, then the reference kernel. Every
 // candidate fits c and is admitted by the policy; none appears twice.
 func (e *Engine) decide(p *Policy, c *Context) *decision {
 	op := &e.reg.Ops[c.Op]
-	d := &decision{}
+	d := &decision{ref: op.Reference}
 	prefix := 0 // only policy-chosen kernels can repeat: op.Kernels has each once
 	add := func(k KernelID, source string) {
 		if slices.Contains(d.kernels[:prefix], k) {
@@ -40,7 +44,8 @@ func (e *Engine) decide(p *Policy, c *Context) *decision {
 		}
 	}
 	if p != nil {
-		for _, ch := range p.Prefix(c, nil) {
+		var buf [prefixRoom]Choice // Prefix fills it without allocating
+		for _, ch := range p.Prefix(c, buf[:0]) {
 			add(ch.Kernel, p.Describe(ch.Source))
 			prefix = len(d.kernels)
 		}

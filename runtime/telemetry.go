@@ -2,8 +2,10 @@ package runtime
 
 import (
 	"math/bits"
+	goruntime "runtime"
 	"sync/atomic"
 	"time"
+	"unsafe"
 )
 
 // Latency histogram buckets: bucket i counts durations in (2^(i-1), 2^i]
@@ -23,16 +25,24 @@ func latencyBucket(ns int64) int {
 	return min(bits.Len64(uint64(ns-1))-minBucketLog, numBuckets-1)
 }
 
-// kernelCounters are one kernel's telemetry. They are only written when
-// telemetry is on; each kernel's block is padded to its own cache lines.
+// kernelCounters are one kernel's telemetry in one shard. They are only
+// written when telemetry is on; each block fills whole cache lines of its
+// own, so shards never share a written line.
 type kernelCounters struct {
-	calls      atomic.Uint64 // kernel calls, failed ones included
 	failures   atomic.Uint64 // calls that returned an error or panicked (caller errors excluded)
 	fallbacks  atomic.Uint64 // dispatches this kernel served as a fallback
 	skips      atomic.Uint64 // times its open breaker made the engine pass it over
 	latencySum atomic.Int64
-	latency    [numBuckets]atomic.Uint64
-	_          [64]byte
+	latency    [numBuckets]atomic.Uint64 // every call, failed ones included: their sum is the call count
+	_          [kernelCountersPad]byte
+}
+
+// kernelCountersPad rounds kernelCounters up to whole 64-byte lines.
+const kernelCountersPad = (64 - (4+numBuckets)*8%64) % 64
+
+func (kc *kernelCounters) observe(ns int64) {
+	kc.latencySum.Add(ns)
+	kc.latency[latencyBucket(ns)].Add(1)
 }
 
 // dispatchErrorKind classifies failed dispatches for the per-op counters.
@@ -46,23 +56,59 @@ const (
 )
 
 // telemetry is the engine's counters; nil when telemetry is off (breaker
-// transitions are counted by the breakers themselves).
+// transitions are counted by the breakers themselves). Kernel counters are
+// striped over shards so that goroutines dispatching the same kernel mostly
+// add to different cache lines; readers sum the shards.
 type telemetry struct {
-	kernels []kernelCounters
-	opErrs  [][numDispatchErrorKinds]atomic.Uint64
+	kernels   []kernelCounters // shard-major: shard s, kernel k at s*numKernels+k
+	numKernel int
+	shardMask uintptr
+	opErrs    [][numDispatchErrorKinds]atomic.Uint64
 }
 
+// Shards: a few per CPU, within a memory budget for very large manifests.
+const (
+	shardsPerCPU          = 4
+	maxShards             = 64
+	telemetryBudgetBytes  = 16 << 20
+	stackShardGranularity = 13 // goroutine stacks start 8 KiB or more apart
+)
+
 func newTelemetry(reg *Registry) *telemetry {
+	n := len(reg.Kernels)
+	shards := min(1<<bits.Len(uint(shardsPerCPU*goruntime.GOMAXPROCS(0)-1)), maxShards)
+	for shards > 1 && shards*n*int(unsafe.Sizeof(kernelCounters{})) > telemetryBudgetBytes {
+		shards /= 2
+	}
 	return &telemetry{
-		kernels: make([]kernelCounters, len(reg.Kernels)),
-		opErrs:  make([][numDispatchErrorKinds]atomic.Uint64, len(reg.Ops)),
+		kernels:   make([]kernelCounters, shards*n),
+		numKernel: n,
+		shardMask: uintptr(shards - 1),
+		opErrs:    make([][numDispatchErrorKinds]atomic.Uint64, len(reg.Ops)),
 	}
 }
 
-func (t *telemetry) observe(k KernelID, d time.Duration) {
-	kc := &t.kernels[k]
-	kc.latencySum.Add(int64(d))
-	kc.latency[latencyBucket(int64(d))].Add(1)
+// shard returns kernel k's counters in the shard of a call living at addr:
+// calls on different goroutines' stacks mostly hash to different shards.
+// It is a cheap stand-in for a per-P counter that needs no runtime hooks.
+func (t *telemetry) shard(addr uintptr, k KernelID) *kernelCounters {
+	s := (addr >> stackShardGranularity) * 0x9E3779B9 >> 16 & t.shardMask
+	return &t.kernels[int(s)*t.numKernel+int(k)]
+}
+
+// sum adds up kernel k's counters over every shard.
+func (t *telemetry) sum(k KernelID) (failures, fallbacks, skips uint64, latencySum int64, latency [numBuckets]uint64) {
+	for i := int(k); i < len(t.kernels); i += t.numKernel {
+		kc := &t.kernels[i]
+		failures += kc.failures.Load()
+		fallbacks += kc.fallbacks.Load()
+		skips += kc.skips.Load()
+		latencySum += kc.latencySum.Load()
+		for b := range kc.latency {
+			latency[b] += kc.latency[b].Load()
+		}
+	}
+	return
 }
 
 // Histogram is a latency distribution with fixed buckets.
@@ -115,13 +161,13 @@ func (e *Engine) KernelStats(k KernelID) KernelStats {
 	if e.tel == nil {
 		return s
 	}
-	kc := &e.tel.kernels[k]
-	s.Calls, s.Failures, s.Fallbacks, s.Skips = kc.calls.Load(), kc.failures.Load(), kc.fallbacks.Load(), kc.skips.Load()
-	s.Latency = Histogram{Bounds: histogramBounds, Counts: make([]uint64, numBuckets), Sum: time.Duration(kc.latencySum.Load())}
-	for i := range kc.latency {
-		s.Latency.Counts[i] = kc.latency[i].Load()
-		s.Latency.Count += s.Latency.Counts[i]
+	failures, fallbacks, skips, sum, latency := e.tel.sum(k)
+	s.Failures, s.Fallbacks, s.Skips = failures, fallbacks, skips
+	s.Latency = Histogram{Bounds: histogramBounds, Counts: latency[:], Sum: time.Duration(sum)}
+	for _, n := range latency {
+		s.Latency.Count += n
 	}
+	s.Calls = s.Latency.Count // every call is timed
 	return s
 }
 
