@@ -80,24 +80,34 @@ type quantField struct {
 	index  uint8 // into intFields
 	word   uint8 // key word holding the field
 	shift  uint8 // 0 or 32: the half of the word it occupies
-	few    bool  // at most fewBounds thresholds, counted branch-free from below
-	below  [fewBounds]int64
+	kind   boundsKind
+	mul    uint64 // what one interval adds to the key's hash
+	below  [maxFew]int64
 	bounds []int32 // ascending thresholds
 }
 
-// fewBounds thresholds per field are counted without branches; more take a
-// binary search.
-const fewBounds = 4
+// boundsKind picks how a field's interval is found: up to maxFew
+// thresholds are counted without branches (one alone with a single
+// compare); more take a binary search.
+type boundsKind uint8
+
+const (
+	manyBounds boundsKind = iota
+	oneBound
+	fewBounds
+
+	maxFew = 4
+)
 
 // interval returns which interval v falls in: the number of thresholds <= v.
 func (q *quantField) interval(v int32) uint64 {
-	if q.few {
-		return q.count(v)
+	if q.kind == manyBounds {
+		return q.search(v)
 	}
-	return q.search(v)
+	return q.count(v)
 }
 
-// count is interval for at most fewBounds thresholds, without branches:
+// count is interval for at most maxFew thresholds, without branches:
 // below[i] is threshold-1 (MaxInt32 in unused slots), and v exceeds it
 // exactly when below[i]-v is negative.
 func (q *quantField) count(v int32) uint64 {
@@ -119,10 +129,12 @@ func (q *quantField) search(v int32) uint64 {
 	return uint64(lo)
 }
 
-// keyPlan turns an op's contexts into cache keys.
+// keyPlan turns an op's contexts into cache keys. It holds everything
+// inline, so a lookup reaches it in one load from the snapshot.
 type keyPlan struct {
-	keep  [contextWords]uint64 // per key word: the bits kept exactly
-	quant []quantField
+	keep     [contextWords]uint64 // per key word: the bits kept exactly
+	numQuant int
+	quant    [numIntFields]quantField
 }
 
 // lowest stands for "below every threshold".
@@ -137,7 +149,7 @@ func (p *keyPlan) quantise(c *Context) Context {
 		dst[w] = src[w] & p.keep[w]
 	}
 	ints := k.intFields()
-	for i := range p.quant {
+	for i := range p.numQuant {
 		q := &p.quant[i]
 		rep := int32(lowest)
 		if n := q.interval(c.intFields()[q.index]); n > 0 {
@@ -211,7 +223,11 @@ func planKeys(reg *Registry, op OpID, p *Policy) keyPlan {
 		}
 		slices.Sort(bs)
 		q := quantField{index: uint8(i), word: uint8(word), shift: shift, bounds: slices.Compact(bs)}
-		if q.few = len(q.bounds) <= fewBounds; q.few {
+		if len(q.bounds) <= maxFew {
+			q.kind = fewBounds
+			if len(q.bounds) == 1 {
+				q.kind = oneBound
+			}
 			for j := range q.below {
 				q.below[j] = math.MaxInt32
 				if j < len(q.bounds) {
@@ -219,69 +235,72 @@ func planKeys(reg *Registry, op OpID, p *Policy) keyPlan {
 				}
 			}
 		}
-		plan.quant = append(plan.quant, q)
+		q.mul = hashMul[word] << shift
+		plan.quant[plan.numQuant] = q
+		plan.numQuant++
 	}
 	return plan
 }
 
 // cacheKey is a context with its plan applied: the kept bits of each word,
 // with every quantised field replaced by its interval's number. It is
-// lossless for the class, so a hit hashes and compares seven registers.
+// lossless for the class.
 type cacheKey [contextWords]uint64
+
+// hashMul are the key words' odd multipliers. The hash is the wrapping sum
+// of word×multiplier, so a quantised field, whose bits are zero in its
+// masked word, adds interval×(multiplier<<shift) on its own: the hash is
+// computed from registers while the key is built, never read back from it.
+// Its high bits mix every key bit, so they pick the slot.
+var hashMul = [contextWords]uint64{0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9,
+	0xD6E8FEB86659FD93, 0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53, 0x94D049BB133111EB}
 
 // lookup returns the candidates for c: from the decision cache, or
 // evaluated and cached on a miss; nil for an op the registry does not have.
 // It is the dispatch hot path, written as one function: the key is read a
 // word at a time from c's memory, masked, and overlaid with the interval
-// numbers of the quantised fields.
+// numbers of the quantised fields, and hashed on the way.
 func (e *Engine) lookup(c *Context) (d *decision, cached bool) {
 	s := e.snap.Load()
 	if int(c.Op) >= len(s.plans) {
 		return nil, false
 	}
 	p := &s.plans[c.Op]
-	// Word by word: a composite literal would be built and then copied with
-	// wider moves, which stall on store-to-load forwarding.
-	var key cacheKey
 	w := c.words()
-	for i := range key {
-		key[i] = w[i] & p.keep[i]
-	}
+	k0, k1, k2, k3, k4, k5, k6 := w[0]&p.keep[0], w[1]&p.keep[1], w[2]&p.keep[2], w[3]&p.keep[3], w[4]&p.keep[4], w[5]&p.keep[5], w[6]&p.keep[6]
+	h := k0*hashMul[0] + k1*hashMul[1] + k2*hashMul[2] + k3*hashMul[3] + k4*hashMul[4] + k5*hashMul[5] + k6*hashMul[6]
+	var key cacheKey // element by element: a composite literal is built, then copied with wider moves that stall store forwarding
+	key[0], key[1], key[2], key[3], key[4], key[5], key[6] = k0, k1, k2, k3, k4, k5, k6
 	ints := c.intFields()
-	for i := range p.quant {
+	for i := range p.numQuant {
 		q := &p.quant[i]
 		var n uint64
-		if v := ints[q.index]; q.few {
+		switch v := ints[q.index]; q.kind {
+		case oneBound:
+			n = uint64(q.below[0]-int64(v)) >> 63
+		case fewBounds:
 			n = q.count(v)
-		} else {
+		default:
 			n = q.search(v)
 		}
 		key[q.word] |= n << (q.shift & 63)
+		h += n * q.mul
 	}
-	h := key.hash()
-	for i := h; i < h+probeWindow; i++ {
-		ent := s.cache.slot(i)
+	for i := range uint64(probeWindow) {
+		ent := s.cache.slot(h, i)
 		if ent == nil {
 			break
 		}
 		if ent.key.equal(&key) {
-			return ent.d, true
+			return &ent.decision, true
 		}
 	}
-	return s.miss(e, p.quantise(c), key, h), false
+	return s.miss(e, p, c, &key, h), false
 }
 
 // equal compares two keys without branching per word.
 func (k *cacheKey) equal(o *cacheKey) bool {
 	return (k[0]^o[0])|(k[1]^o[1])|(k[2]^o[2])|(k[3]^o[3])|(k[4]^o[4])|(k[5]^o[5])|(k[6]^o[6]) == 0
-}
-
-// hash mixes the key's words; the multiplications are independent so they
-// pipeline.
-func (k *cacheKey) hash() uint64 {
-	h := k[0]*0x9E3779B97F4A7C15 ^ k[1]*0xC2B2AE3D27D4EB4F ^ k[2]*0x165667B19E3779F9 ^
-		k[3]*0xD6E8FEB86659FD93 ^ k[4]*0xFF51AFD7ED558CCD ^ k[5]*0xC4CEB9FE1A85EC53 ^ k[6]*0x94D049BB133111EB
-	return h ^ h>>29
 }
 
 // decision is a cached, immutable candidate list.
@@ -292,9 +311,10 @@ type decision struct {
 	noKernel *NoKernelError // set when no kernel fits
 }
 
+// cacheEntry holds its decision by value, one load closer to a hit.
 type cacheEntry struct {
 	key cacheKey
-	d   *decision
+	decision
 }
 
 // decisionCache is a fixed-size open-addressing table of immutable entries.
@@ -305,31 +325,37 @@ type cacheEntry struct {
 type decisionCache struct {
 	slots []atomic.Pointer[cacheEntry]
 	mask  uint64
+	shift uint8 // 64 - log2(len(slots)): a hash's top bits are its home slot
 }
 
 // probeWindow is how many slots a key may occupy.
 const probeWindow = 8
 
-func newDecisionCache(size int) *decisionCache {
+func newDecisionCache(size int) decisionCache {
 	n := max(1<<bits.Len(uint(size-1)), probeWindow)
-	return &decisionCache{slots: make([]atomic.Pointer[cacheEntry], n), mask: uint64(n - 1)}
+	return decisionCache{slots: make([]atomic.Pointer[cacheEntry], n), mask: uint64(n - 1), shift: uint8(64 - bits.TrailingZeros(uint(n)))}
 }
 
-// slot returns the entry in slot i (modulo the table size), or nil.
-func (dc *decisionCache) slot(i uint64) *cacheEntry { return dc.slots[i&dc.mask].Load() }
+// slot returns the entry in the i-th slot of hash h's probe window, or nil.
+func (dc *decisionCache) slot(h, i uint64) *cacheEntry {
+	return dc.slots[(h>>(dc.shift&63)+i)&dc.mask].Load()
+}
 
-func (dc *decisionCache) put(k *cacheKey, h uint64, d *decision) {
-	e := &cacheEntry{key: *k, d: d}
+// put publishes d under k, whose hash is h, and returns the cached copy:
+// its own, or an equal one another goroutine published first.
+func (dc *decisionCache) put(k *cacheKey, h uint64, d *decision) *decision {
+	e := &cacheEntry{decision: *d, key: *k}
 	for i := range uint64(probeWindow) {
-		slot := &dc.slots[(h+i)&dc.mask]
+		slot := &dc.slots[(h>>(dc.shift&63)+i)&dc.mask]
 		if slot.CompareAndSwap(nil, e) {
-			return
+			return &e.decision
 		}
 		if old := slot.Load(); old != nil && old.key.equal(k) {
-			return // another goroutine published the same decision
+			return &old.decision
 		}
 	}
-	dc.slots[h&dc.mask].Store(e)
+	dc.slots[h>>(dc.shift&63)&dc.mask].Store(e)
+	return &e.decision
 }
 
 // len counts the entries, for tests and stats.

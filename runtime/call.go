@@ -65,12 +65,11 @@ func (e *Engine) Begin(call *Call, c *Context, res *Result) {
 		return
 	}
 	*call = Call{e: e, op: c.Op}
-	d, _ := e.lookup(c)
-	if d == nil {
+	if call.d, _ = e.lookup(c); call.d == nil {
 		call.badOp()
 		return
 	}
-	call.start(d)
+	call.advance()
 }
 
 // beginTimed is Begin for a call whose kernel calls are timed.
@@ -90,22 +89,13 @@ func (e *Engine) beginTimed(call *Call, c *Context, res *Result) {
 		res.Cached = cached
 		res.SelectionNs = e.nanotime() - t0
 	}
-	call.start(d)
+	call.d = d
+	call.advance()
 }
 
 // badOp ends a call whose context names an op the registry does not have.
 func (call *Call) badOp() {
 	call.err = fmt.Errorf("%w: op id %d not in the registry (%d ops)", ErrInvalidArgument, call.op, len(call.e.reg.Ops))
-}
-
-// start sets the call on candidate list d and readies its first kernel.
-func (call *Call) start(d *decision) {
-	call.d = d
-	if d.noKernel != nil {
-		call.end(d.noKernel, errNoKernel)
-		return
-	}
-	call.advance()
 }
 
 // Next returns true when Kernel() is to be called (then Done must follow),
@@ -139,7 +129,7 @@ func (call *Call) Done(err error) {
 func (call *Call) Err() error { return call.err }
 
 // advance readies the next candidate whose breaker admits a call, or ends
-// the call when none is left. A kernel is quiet when its success changes
+// the call when none is left (at once when none fits). A kernel is quiet when its success changes
 // nothing: untimed, no fault injected, and a reference kernel, no breakers,
 // or a closed breaker with no failures to reset.
 func (call *Call) advance() {
@@ -277,11 +267,17 @@ func (call *Call) fail(err error) {
 	call.advance()
 }
 
-// exhausted ends the call with a *FallbackExhaustedError listing, in
-// candidate order, every failed call and every kernel skipped because its
-// breaker was open. Skips are replayed from the candidate list rather than
-// recorded, so that skipping costs nothing when a fallback then succeeds.
+// exhausted ends the call when no candidate is left: with the decision's
+// *NoKernelError when no kernel fits, else with a *FallbackExhaustedError
+// listing, in candidate order, every failed call and every kernel skipped
+// because its breaker was open. Skips are replayed from the candidate list
+// rather than recorded, so that skipping costs nothing when a fallback then
+// succeeds.
 func (call *Call) exhausted() {
+	if call.d.noKernel != nil {
+		call.end(call.d.noKernel, errNoKernel)
+		return
+	}
 	e, reg, ref := call.e, call.e.reg, call.d.ref
 	ex := &FallbackExhaustedError{Op: reg.Ops[call.op].Name}
 	fi, calls := 0, 0

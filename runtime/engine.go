@@ -37,7 +37,7 @@ type snapshot struct {
 	policy  *Policy // nil: no rules, priority order only
 	version uint64
 	plans   []keyPlan // by OpID
-	cache   *decisionCache
+	cache   decisionCache
 }
 
 // NewEngine builds an engine over reg. In ModeConfig it loads the rules file

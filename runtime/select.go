@@ -65,11 +65,10 @@ func (e *Engine) decide(p *Policy, c *Context) *decision {
 	return d
 }
 
-// miss evaluates the decision for the quantised context q and caches it
-// under key. It takes both by value so that only a miss, never a hit, moves
-// them to the heap.
-func (s *snapshot) miss(e *Engine, q Context, key cacheKey, h uint64) *decision {
-	d := e.decide(s.policy, &q)
-	s.cache.put(&key, h, d)
-	return d
+// miss evaluates the decision for c's class, from its quantised
+// representative, and caches it under key, whose hash is h. It is a
+// function of its own so that a hit carries none of its frame.
+func (s *snapshot) miss(e *Engine, p *keyPlan, c *Context, key *cacheKey, h uint64) *decision {
+	q := p.quantise(c)
+	return s.cache.put(key, h, e.decide(s.policy, &q))
 }

@@ -15,5 +15,5 @@ type seedFigure struct {
 var seedFigures = []seedFigure{
 	{"dynamic dispatch, cache hit", 398, regexp.MustCompile(`^Dispatch/dynamic_hit$`)},
 	{"circuit breaker check", 376, regexp.MustCompile(`^Dispatch/breaker_check$`)},
-	{"config lookup (MVCC in the seed)", 1383, regexp.MustCompile(`^Dispatch/(config|hot_?reload)`)},
+	{"config lookup (MVCC in the seed)", 1383, regexp.MustCompile(`^Dispatch/config(_hit)?$`)},
 }
