@@ -78,9 +78,11 @@ func (l *List) Hint(format string, args ...any) {
 	}
 }
 
-// Sort orders the list by file, line, column, then message, and drops
-// exact duplicates, so output is deterministic.
+// Sort returns a copy of the list ordered by file, line, column, then
+// message, without exact duplicates, so output is deterministic. The list
+// itself is left as it was.
 func (l List) Sort() List {
+	l = slices.Clone(l)
 	slices.SortStableFunc(l, func(a, b Diagnostic) int {
 		return cmp.Or(cmp.Compare(a.Pos.File, b.Pos.File), cmp.Compare(a.Pos.Line, b.Pos.Line),
 			cmp.Compare(a.Pos.Col, b.Pos.Col), cmp.Compare(a.Msg, b.Msg))
