@@ -1,6 +1,9 @@
 package gen
 
 import (
+	"fmt"
+	"sort"
+
 	"github.com/dave/jennifer/jen"
 )
 
@@ -50,9 +53,9 @@ func (e *emitter) dispatcher(f *jen.File) {
 // method writes the op's Dispatcher method and its Result variant.
 func (e *emitter) method(f *jen.File, op *opModel) {
 	args := paramArgs(op.params)
-	loop := func(res jen.Code) []jen.Code {
+	loop := func(context, res jen.Code) []jen.Code {
 		return []jen.Code{
-			jen.Id("c").Op(":=").Id(opFunc(op, "Context")).Call(args...),
+			context,
 			jen.Var().Id("call").Add(rt("Call")),
 			jen.Id("d").Dot("engine").Dot("Begin").Call(jen.Op("&").Id("call"), jen.Op("&").Id("c"), res),
 			jen.For(jen.Id("call").Dot("Next").Call()).Block(
@@ -62,13 +65,40 @@ func (e *emitter) method(f *jen.File, op *opModel) {
 	}
 	recv := jen.Id("d").Op("*").Id("Dispatcher")
 	f.Commentf("%s runs %s through the engine (or the static dispatcher in STATIC mode).", op.goName, op.name)
-	body := append([]jen.Code{jen.If(jen.Id("d").Dot("static")).Block(jen.Return(jen.Id(op.goName).Call(args...)))}, loop(jen.Nil())...)
+	// The hot method fills the context in place; the timed Result variant
+	// calls the builder.
+	inPlace := jen.Var().Id("c").Add(rt("Context")).Line().Add(contextAssignments(op)...)
+	body := append([]jen.Code{jen.If(jen.Id("d").Dot("static")).Block(jen.Return(jen.Id(op.goName).Call(args...)))}, loop(inPlace, jen.Nil())...)
 	body = append(body, jen.Return(jen.Id("call").Dot("Err").Call()))
 	f.Func().Params(recv).Id(op.goName).Params(paramDecls(op.params)...).Error().Block(body...)
 
 	f.Commentf("%sResult runs %s through the engine and describes the call: the kernel that", op.goName, op.name)
 	f.Comment("ran, whether the decision was cached, fallbacks, and timings.")
-	body = append([]jen.Code{jen.Var().Id("res").Add(rt("Result"))}, loop(jen.Op("&").Id("res"))...)
+	body = append([]jen.Code{jen.Var().Id("res").Add(rt("Result"))}, loop(jen.Id("c").Op(":=").Id(opFunc(op, "Context")).Call(args...), jen.Op("&").Id("res"))...)
 	body = append(body, jen.Return(jen.Id("res"), jen.Id("call").Dot("Err").Call()))
 	f.Func().Params(recv.Clone()).Id(op.goName+"Result").Params(paramDecls(op.params)...).Params(rt("Result"), jen.Error()).Block(body...)
+}
+
+// contextAssignments fills a declared runtime.Context c field by field with
+// the values of the op's context builder, in field-name order. Assigning in
+// place matters for speed: a composite literal is built in a temporary and
+// copied with wide moves, which stall on the literal's narrow stores.
+func contextAssignments(op *opModel) []jen.Code {
+	type assignment struct {
+		field string
+		value jen.Code
+	}
+	var as []assignment
+	for field, value := range contextValues(op) {
+		as = append(as, assignment{fmt.Sprintf("%#v", field), value})
+	}
+	sort.Slice(as, func(i, j int) bool { return as[i].field < as[j].field })
+	out := make([]jen.Code, len(as))
+	for i, a := range as {
+		out[i] = jen.Id("c").Dot(a.field).Op("=").Add(a.value)
+		if i < len(as)-1 {
+			out[i] = jen.Add(out[i]).Line()
+		}
+	}
+	return out
 }

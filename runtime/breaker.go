@@ -58,12 +58,6 @@ func makeWord(s BreakerState, probes, successes int, gen uint64, until time.Dura
 	return uint64(s) | uint64(probes)<<probesShift | uint64(successes)<<successesShift | gen<<genShift | ms<<untilShift
 }
 
-// breaker is one kernel's circuit breaker.
-type breaker struct {
-	word     atomic.Uint64
-	failures atomic.Int32 // consecutive failures while closed
-}
-
 // probeToken identifies an admitted half-open probe (generation+1); 0 marks
 // a call admitted by a closed breaker.
 type probeToken uint16
@@ -73,13 +67,14 @@ type breakers struct {
 	cfg      BreakerConfig
 	clock    Clock
 	epoch    time.Time
-	each     []breaker          // by KernelID
+	words    []atomic.Uint64    // each kernel's breaker word, by KernelID
+	failures []atomic.Int32     // consecutive failures while closed, by KernelID
 	counts   [][3]atomic.Uint64 // transitions into each state, by KernelID
 	onChange func(k KernelID, from, to BreakerState)
 }
 
 func newBreakers(n int, cfg BreakerConfig, clock Clock, onChange func(KernelID, BreakerState, BreakerState)) *breakers {
-	return &breakers{cfg: cfg, clock: clock, epoch: clock.Now(), each: make([]breaker, n), counts: make([][3]atomic.Uint64, n), onChange: onChange}
+	return &breakers{cfg: cfg, clock: clock, epoch: clock.Now(), words: make([]atomic.Uint64, n), failures: make([]atomic.Int32, n), counts: make([][3]atomic.Uint64, n), onChange: onChange}
 }
 
 // transition counts a state change and reports it; callers have already
@@ -95,9 +90,9 @@ func (bs *breakers) elapsed() time.Duration { return bs.clock.Now().Sub(bs.epoch
 // token for a half-open probe, or how long until a probe will be admitted
 // when refused (0 while the half-open probe slots are taken).
 func (bs *breakers) admit(k KernelID) (ok bool, tok probeToken, retryAfter time.Duration) {
-	b := &bs.each[k]
+	word := &bs.words[k]
 	for {
-		w := b.word.Load()
+		w := word.Load()
 		switch wordState(w) {
 		case BreakerClosed:
 			return true, 0, 0
@@ -107,7 +102,7 @@ func (bs *breakers) admit(k KernelID) (ok bool, tok probeToken, retryAfter time.
 				return false, 0, until - now
 			}
 			gen := (wordGen(w) + 1) & genMask
-			if b.word.CompareAndSwap(w, makeWord(BreakerHalfOpen, 1, 0, gen, 0)) {
+			if word.CompareAndSwap(w, makeWord(BreakerHalfOpen, 1, 0, gen, 0)) {
 				bs.transition(k, BreakerOpen, BreakerHalfOpen)
 				return true, probeToken(gen + 1), 0
 			}
@@ -115,7 +110,7 @@ func (bs *breakers) admit(k KernelID) (ok bool, tok probeToken, retryAfter time.
 			if wordProbes(w) >= bs.cfg.HalfOpenMaxCalls {
 				return false, 0, 0
 			}
-			if b.word.CompareAndSwap(w, w+1<<probesShift) {
+			if word.CompareAndSwap(w, w+1<<probesShift) {
 				return true, probeToken(wordGen(w) + 1), 0
 			}
 		}
@@ -124,28 +119,28 @@ func (bs *breakers) admit(k KernelID) (ok bool, tok probeToken, retryAfter time.
 
 // success records a successful call admitted with tok.
 func (bs *breakers) success(k KernelID, tok probeToken) {
-	b := &bs.each[k]
+	word, failures := &bs.words[k], &bs.failures[k]
 	if tok == 0 {
-		if b.failures.Load() != 0 { // read first: a hit writes no shared cache line
-			b.failures.Store(0)
+		if failures.Load() != 0 { // read first: a hit writes no shared cache line
+			failures.Store(0)
 		}
 		return
 	}
 	for {
-		w := b.word.Load()
-		if !b.ownsProbe(w, tok) {
+		w := word.Load()
+		if !ownsProbe(w, tok) {
 			return
 		}
 		n := wordSuccesses(w) + 1
 		if n >= bs.cfg.SuccessThreshold {
-			if b.word.CompareAndSwap(w, makeWord(BreakerClosed, 0, 0, wordGen(w), 0)) {
-				b.failures.Store(0)
+			if word.CompareAndSwap(w, makeWord(BreakerClosed, 0, 0, wordGen(w), 0)) {
+				failures.Store(0)
 				bs.transition(k, BreakerHalfOpen, BreakerClosed)
 				return
 			}
 			continue
 		}
-		if b.word.CompareAndSwap(w, makeWord(BreakerHalfOpen, wordProbes(w)-1, n, wordGen(w), 0)) {
+		if word.CompareAndSwap(w, makeWord(BreakerHalfOpen, wordProbes(w)-1, n, wordGen(w), 0)) {
 			return
 		}
 	}
@@ -153,21 +148,21 @@ func (bs *breakers) success(k KernelID, tok probeToken) {
 
 // failure records a failed call admitted with tok.
 func (bs *breakers) failure(k KernelID, tok probeToken) {
-	b := &bs.each[k]
+	word, failures := &bs.words[k], &bs.failures[k]
 	from := BreakerHalfOpen
 	if tok == 0 {
-		if int(b.failures.Add(1)) < bs.cfg.FailureThreshold {
+		if int(failures.Add(1)) < bs.cfg.FailureThreshold {
 			return
 		}
 		from = BreakerClosed
 	}
 	for {
-		w := b.word.Load()
-		if (tok == 0 && wordState(w) != BreakerClosed) || (tok != 0 && !b.ownsProbe(w, tok)) {
+		w := word.Load()
+		if (tok == 0 && wordState(w) != BreakerClosed) || (tok != 0 && !ownsProbe(w, tok)) {
 			return // another call already moved the breaker on
 		}
-		if b.word.CompareAndSwap(w, makeWord(BreakerOpen, 0, 0, wordGen(w), bs.elapsed()+bs.cfg.Cooldown)) {
-			b.failures.Store(0)
+		if word.CompareAndSwap(w, makeWord(BreakerOpen, 0, 0, wordGen(w), bs.elapsed()+bs.cfg.Cooldown)) {
+			failures.Store(0)
 			bs.transition(k, from, BreakerOpen)
 			return
 		}
@@ -180,23 +175,23 @@ func (bs *breakers) release(k KernelID, tok probeToken) {
 	if tok == 0 {
 		return
 	}
-	b := &bs.each[k]
+	word := &bs.words[k]
 	for {
-		w := b.word.Load()
-		if !b.ownsProbe(w, tok) || b.word.CompareAndSwap(w, w-1<<probesShift) {
+		w := word.Load()
+		if !ownsProbe(w, tok) || word.CompareAndSwap(w, w-1<<probesShift) {
 			return
 		}
 	}
 }
 
 // ownsProbe reports whether w is the half-open period tok was admitted in.
-func (b *breaker) ownsProbe(w uint64, tok probeToken) bool {
+func ownsProbe(w uint64, tok probeToken) bool {
 	return wordState(w) == BreakerHalfOpen && wordGen(w)+1 == uint64(tok) && wordProbes(w) > 0
 }
 
 // status reads kernel k's state and, when open, the time left in the cooldown.
 func (bs *breakers) status(k KernelID) (BreakerState, time.Duration) {
-	return bs.wordStatus(bs.each[k].word.Load())
+	return bs.wordStatus(bs.words[k].Load())
 }
 
 // wordStatus is status from a breaker word the caller loaded.

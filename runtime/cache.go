@@ -81,30 +81,51 @@ type quantField struct {
 	word   uint8 // key word holding the field
 	shift  uint8 // 0 or 32: the half of the word it occupies
 	kind   boundsKind
-	mul    uint64 // what one interval adds to the key's hash
 	below  [maxFew]int64
 	bounds []int32 // ascending thresholds
+	table  []uint8 // tableBounds: the interval of bounds[0]+i, for i < bounds[last]-bounds[0]
 }
 
 // boundsKind picks how a field's interval is found: up to maxFew
 // thresholds are counted without branches (one alone with a single
-// compare); more take a binary search.
+// compare); more are looked up in a table when they span at most maxTable
+// values (as the thresholds of many rules on batch_size or head_dim do),
+// else found by binary search.
 type boundsKind uint8
 
 const (
 	manyBounds boundsKind = iota
 	oneBound
 	fewBounds
+	tableBounds
 
-	maxFew = 4
+	maxFew   = 4
+	maxTable = 4096
 )
 
 // interval returns which interval v falls in: the number of thresholds <= v.
 func (q *quantField) interval(v int32) uint64 {
-	if q.kind == manyBounds {
+	switch q.kind {
+	case manyBounds:
 		return q.search(v)
+	case tableBounds:
+		return q.lookupTable(v)
 	}
 	return q.count(v)
+}
+
+// lookupTable is interval for tableBounds: values below the first
+// threshold are interval 0, values from the last on the last interval, and
+// the ones between are read from the table.
+func (q *quantField) lookupTable(v int32) uint64 {
+	i := int64(v) - int64(q.bounds[0])
+	if uint64(i) < uint64(len(q.table)) {
+		return uint64(q.table[i])
+	}
+	if i < 0 {
+		return 0
+	}
+	return uint64(len(q.bounds))
 }
 
 // count is interval for at most maxFew thresholds, without branches:
@@ -223,7 +244,8 @@ func planKeys(reg *Registry, op OpID, p *Policy) keyPlan {
 		}
 		slices.Sort(bs)
 		q := quantField{index: uint8(i), word: uint8(word), shift: shift, bounds: slices.Compact(bs)}
-		if len(q.bounds) <= maxFew {
+		switch first, last := q.bounds[0], q.bounds[len(q.bounds)-1]; {
+		case len(q.bounds) <= maxFew:
 			q.kind = fewBounds
 			if len(q.bounds) == 1 {
 				q.kind = oneBound
@@ -234,8 +256,17 @@ func planKeys(reg *Registry, op OpID, p *Policy) keyPlan {
 					q.below[j] = int64(q.bounds[j]) - 1
 				}
 			}
+		case len(q.bounds) <= math.MaxUint8 && int64(last)-int64(first) <= maxTable:
+			q.kind = tableBounds
+			q.table = make([]uint8, int64(last)-int64(first))
+			n := uint8(0)
+			for j := range q.table {
+				if int64(first)+int64(j) >= int64(q.bounds[n]) {
+					n++ // passed bounds[n]; bounds[0] is first, so j == 0 passes it
+				}
+				q.table[j] = n
+			}
 		}
-		q.mul = hashMul[word] << shift
 		plan.quant[plan.numQuant] = q
 		plan.numQuant++
 	}
@@ -247,11 +278,7 @@ func planKeys(reg *Registry, op OpID, p *Policy) keyPlan {
 // lossless for the class.
 type cacheKey [contextWords]uint64
 
-// hashMul are the key words' odd multipliers. The hash is the wrapping sum
-// of word×multiplier, so a quantised field, whose bits are zero in its
-// masked word, adds interval×(multiplier<<shift) on its own: the hash is
-// computed from registers while the key is built, never read back from it.
-// Its high bits mix every key bit, so they pick the slot.
+// hashMul are the key words' odd multipliers (see cacheKey.hash).
 var hashMul = [contextWords]uint64{0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9,
 	0xD6E8FEB86659FD93, 0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53, 0x94D049BB133111EB}
 
@@ -259,7 +286,8 @@ var hashMul = [contextWords]uint64{0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165
 // evaluated and cached on a miss; nil for an op the registry does not have.
 // It is the dispatch hot path, written as one function: the key is read a
 // word at a time from c's memory, masked, and overlaid with the interval
-// numbers of the quantised fields, and hashed on the way.
+// numbers of the quantised fields; it is compared with the op's most recent
+// miss first and hashed only when that differs.
 func (e *Engine) lookup(c *Context) (d *decision, cached bool) {
 	s := e.snap.Load()
 	if int(c.Op) >= len(s.plans) {
@@ -267,10 +295,8 @@ func (e *Engine) lookup(c *Context) (d *decision, cached bool) {
 	}
 	p := &s.plans[c.Op]
 	w := c.words()
-	k0, k1, k2, k3, k4, k5, k6 := w[0]&p.keep[0], w[1]&p.keep[1], w[2]&p.keep[2], w[3]&p.keep[3], w[4]&p.keep[4], w[5]&p.keep[5], w[6]&p.keep[6]
-	h := k0*hashMul[0] + k1*hashMul[1] + k2*hashMul[2] + k3*hashMul[3] + k4*hashMul[4] + k5*hashMul[5] + k6*hashMul[6]
 	var key cacheKey // element by element: a composite literal is built, then copied with wider moves that stall store forwarding
-	key[0], key[1], key[2], key[3], key[4], key[5], key[6] = k0, k1, k2, k3, k4, k5, k6
+	key[0], key[1], key[2], key[3], key[4], key[5], key[6] = w[0]&p.keep[0], w[1]&p.keep[1], w[2]&p.keep[2], w[3]&p.keep[3], w[4]&p.keep[4], w[5]&p.keep[5], w[6]&p.keep[6]
 	ints := c.intFields()
 	for i := range p.numQuant {
 		q := &p.quant[i]
@@ -280,12 +306,17 @@ func (e *Engine) lookup(c *Context) (d *decision, cached bool) {
 			n = uint64(q.below[0]-int64(v)) >> 63
 		case fewBounds:
 			n = q.count(v)
+		case tableBounds:
+			n = q.lookupTable(v)
 		default:
 			n = q.search(v)
 		}
 		key[q.word] |= n << (q.shift & 63)
-		h += n * q.mul
 	}
+	if ent := s.recent[c.Op].Load(); ent != nil && ent.key.equal(&key) {
+		return &ent.decision, true
+	}
+	h := key.hash()
 	for i := range uint64(probeWindow) {
 		ent := s.cache.slot(h, i)
 		if ent == nil {
@@ -296,6 +327,12 @@ func (e *Engine) lookup(c *Context) (d *decision, cached bool) {
 		}
 	}
 	return s.miss(e, p, c, &key, h), false
+}
+
+// hash mixes every key bit into the high bits, which pick the slot: the
+// wrapping sum of word×multiplier.
+func (k *cacheKey) hash() uint64 {
+	return k[0]*hashMul[0] + k[1]*hashMul[1] + k[2]*hashMul[2] + k[3]*hashMul[3] + k[4]*hashMul[4] + k[5]*hashMul[5] + k[6]*hashMul[6]
 }
 
 // equal compares two keys without branching per word.
@@ -341,21 +378,21 @@ func (dc *decisionCache) slot(h, i uint64) *cacheEntry {
 	return dc.slots[(h>>(dc.shift&63)+i)&dc.mask].Load()
 }
 
-// put publishes d under k, whose hash is h, and returns the cached copy:
+// put publishes d under k, whose hash is h, and returns the cached entry:
 // its own, or an equal one another goroutine published first.
-func (dc *decisionCache) put(k *cacheKey, h uint64, d *decision) *decision {
+func (dc *decisionCache) put(k *cacheKey, h uint64, d *decision) *cacheEntry {
 	e := &cacheEntry{decision: *d, key: *k}
 	for i := range uint64(probeWindow) {
 		slot := &dc.slots[(h>>(dc.shift&63)+i)&dc.mask]
 		if slot.CompareAndSwap(nil, e) {
-			return &e.decision
+			return e
 		}
 		if old := slot.Load(); old != nil && old.key.equal(k) {
-			return &old.decision
+			return old
 		}
 	}
 	dc.slots[h>>(dc.shift&63)&dc.mask].Store(e)
-	return &e.decision
+	return e
 }
 
 // len counts the entries, for tests and stats.

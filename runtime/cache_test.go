@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -215,5 +216,72 @@ func TestCacheStaysBounded(t *testing.T) {
 	}
 	if n := dc.len(); n != 16 {
 		t.Fatalf("cache holds %d entries, want its 16 slots full", n)
+	}
+}
+
+// TestIntervalMatchesCountOfThresholds checks every way planKeys finds a
+// field's interval (one compare, a branch-free count, a table, a binary
+// search) against the definition: the number of thresholds <= v.
+func TestIntervalMatchesCountOfThresholds(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	kinds := map[boundsKind]int{}
+	for range 300 {
+		p := &Policy{ops: make([]opPolicy, 1)}
+		var ths []int64
+		n := []int{1, 3, 5, 40, 300}[r.IntN(5)]
+		spread := []int64{10, 200, 5000, 1 << 31}[r.IntN(4)]
+		for range n {
+			ths = append(ths, r.Int64N(2*spread)-spread/2)
+		}
+		if r.IntN(4) == 0 {
+			ths = append(ths, math.MinInt32, math.MaxInt32, math.MaxInt32+1)
+		}
+		slices.Sort(ths)
+		p.ops[0].thresholds[FieldBatchSize] = ths
+		reg := testRegistry()
+		for i := range reg.Kernels { // the policy's thresholds are the only ones
+			reg.Kernels[i].Constraints.BatchSize = Range{}
+		}
+		plan := planKeys(reg, 0, p)
+		var q *quantField
+		for i := range plan.numQuant {
+			if plan.quant[i].index == uint8(FieldBatchSize-FieldDevice) {
+				q = &plan.quant[i]
+			}
+		}
+		splits := slices.ContainsFunc(ths, func(b int64) bool { return b > math.MinInt32 && b <= math.MaxInt32 })
+		if (q != nil) != splits {
+			t.Fatalf("thresholds %v: batch_size quantised %v, want %v", ths, q != nil, splits)
+		}
+		if q == nil {
+			continue
+		}
+		kinds[q.kind]++
+		probe := []int64{math.MinInt32, math.MaxInt32, 0, -1}
+		for _, b := range ths {
+			probe = append(probe, b-1, b, b+1)
+		}
+		for range 50 {
+			probe = append(probe, r.Int64N(4*spread)-2*spread)
+		}
+		for _, v := range probe {
+			if v < math.MinInt32 || v > math.MaxInt32 {
+				continue
+			}
+			want := uint64(0)
+			for _, b := range slices.Compact(slices.Clone(ths)) {
+				if b <= v && b > math.MinInt32 && b <= math.MaxInt32 {
+					want++
+				}
+			}
+			if got := q.interval(int32(v)); got != want {
+				t.Fatalf("kind %d, thresholds %v: interval(%d) = %d, want %d", q.kind, q.bounds, v, got, want)
+			}
+		}
+	}
+	for _, k := range []boundsKind{oneBound, fewBounds, tableBounds, manyBounds} {
+		if kinds[k] == 0 {
+			t.Errorf("no plan used bounds kind %d: %v", k, kinds)
+		}
 	}
 }

@@ -144,15 +144,14 @@ func (call *Call) advance() {
 				continue // out of attempts: only the reference kernel is left to try
 			}
 			if bs := e.brk; bs != nil {
-				b := &bs.each[k]
-				if b.word.Load()&stateMask != uint64(BreakerClosed) {
+				if bs.words[k].Load()&stateMask != uint64(BreakerClosed) {
 					ok, t, _ := bs.admit(k)
 					if !ok {
 						call.skip(k)
 						continue
 					}
 					tok, quiet = t, false
-				} else if b.failures.Load() != 0 {
+				} else if bs.failures[k].Load() != 0 {
 					quiet = false
 				}
 			}

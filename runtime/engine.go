@@ -19,17 +19,20 @@ import (
 // loads it once, a new policy swaps in a whole new snapshot. Breakers and
 // counters live outside snapshots, so they survive reloads.
 type Engine struct {
-	reg     *Registry
-	opts    Options
-	snap    atomic.Pointer[snapshot]
-	brk     *breakers  // nil when breakers are off
-	tel     *telemetry // nil when telemetry is off
-	events  *events
-	watcher *Watcher
-	faults  atomic.Pointer[faultTable] // nil unless InjectFault is in use
-	swap    sync.Mutex                 // serialises snapshot and fault-table writers
-	epoch   time.Time                  // when the engine was built: zero of nanotime
-	sysTime bool                       // the clock is the system's: nanotime is one monotonic read
+	reg  *Registry
+	opts Options
+	snap atomic.Pointer[snapshot]
+	brk  *breakers // nil when breakers are off
+	// breakerWords are the breakers' state words, or all-closed words when
+	// breakers are off, so that BreakerStatus needs no nil check.
+	breakerWords []atomic.Uint64
+	tel          *telemetry // nil when telemetry is off
+	events       *events
+	watcher      *Watcher
+	faults       atomic.Pointer[faultTable] // nil unless InjectFault is in use
+	swap         sync.Mutex                 // serialises snapshot and fault-table writers
+	epoch        time.Time                  // when the engine was built: zero of nanotime
+	sysTime      bool                       // the clock is the system's: nanotime is one monotonic read
 }
 
 // snapshot is one immutable rules state with its own decision cache.
@@ -38,6 +41,10 @@ type snapshot struct {
 	version uint64
 	plans   []keyPlan // by OpID
 	cache   decisionCache
+	// recent is, by OpID, the entry of the op's latest miss, checked before
+	// hashing: a run of calls in one class, as in a decode loop, hits it
+	// without hashing. It is written on misses only, so hits write nothing.
+	recent []atomic.Pointer[cacheEntry]
 }
 
 // NewEngine builds an engine over reg. In ModeConfig it loads the rules file
@@ -57,8 +64,10 @@ func NewEngine(reg *Registry, opts ...Option) (*Engine, error) {
 	}
 	e := &Engine{reg: reg, opts: o, events: newEvents(o.Logger, reg), epoch: o.Clock.Now()}
 	_, e.sysTime = o.Clock.(systemClock)
+	e.breakerWords = make([]atomic.Uint64, len(reg.Kernels))
 	if o.Breakers {
 		e.brk = newBreakers(len(reg.Kernels), o.Breaker, o.Clock, e.breakerChanged)
+		e.breakerWords = e.brk.words
 	}
 	if o.Telemetry {
 		e.tel = newTelemetry(reg)
@@ -154,7 +163,8 @@ func (e *Engine) Watcher() *Watcher { return e.watcher }
 // SetPolicy swaps in a new rules snapshot (nil: no rules) with a fresh
 // decision cache. Dispatches in flight finish on the snapshot they began with.
 func (e *Engine) SetPolicy(p *Policy) {
-	s := &snapshot{policy: p, plans: make([]keyPlan, len(e.reg.Ops)), cache: newDecisionCache(e.opts.CacheSize)}
+	s := &snapshot{policy: p, plans: make([]keyPlan, len(e.reg.Ops)), cache: newDecisionCache(e.opts.CacheSize),
+		recent: make([]atomic.Pointer[cacheEntry], len(e.reg.Ops))}
 	for op := range e.reg.Ops {
 		s.plans[op] = planKeys(e.reg, OpID(op), p)
 	}
@@ -187,16 +197,23 @@ func (e *Engine) Close() error {
 }
 
 // BreakerStatus returns kernel k's breaker state and, when open, the time
-// left in its cooldown. It is one atomic load for a closed breaker. Without
-// breakers, and for reference kernels, it is always BreakerClosed.
-func (e *Engine) BreakerStatus(k KernelID) (BreakerState, time.Duration) {
-	if e.brk == nil {
-		return BreakerClosed, 0
+// left in its cooldown. Without breakers, and for reference kernels, it is
+// always BreakerClosed. The closed-state check is one atomic load and
+// inlines into the caller; any other state reads the breaker afresh out of
+// line.
+func (e *Engine) BreakerStatus(k KernelID) (state BreakerState, retryAfter time.Duration) {
+	if e.breakerWords[k].Load()&stateMask != uint64(BreakerClosed) {
+		state, retryAfter = e.openBreakerStatus(k)
 	}
-	if w := e.brk.each[k].word.Load(); w&stateMask != uint64(BreakerClosed) {
-		return e.brk.wordStatus(w)
-	}
-	return BreakerClosed, 0
+	return // a bare return: one inliner node fewer than naming the results again
+}
+
+// openBreakerStatus is BreakerStatus for a breaker that is not closed, kept
+// out of line so that the closed-state check fits the inliner's budget.
+//
+//go:noinline
+func (e *Engine) openBreakerStatus(k KernelID) (BreakerState, time.Duration) {
+	return e.brk.status(k)
 }
 
 // transitions returns how often kernel k's breaker entered each state.

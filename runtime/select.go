@@ -66,9 +66,12 @@ func (e *Engine) decide(p *Policy, c *Context) *decision {
 }
 
 // miss evaluates the decision for c's class, from its quantised
-// representative, and caches it under key, whose hash is h. It is a
-// function of its own so that a hit carries none of its frame.
+// representative, caches it under key, whose hash is h, and makes it the
+// op's recent entry. It is a function of its own so that a hit carries none
+// of its frame.
 func (s *snapshot) miss(e *Engine, p *keyPlan, c *Context, key *cacheKey, h uint64) *decision {
 	q := p.quantise(c)
-	return s.cache.put(key, h, e.decide(s.policy, &q))
+	ent := s.cache.put(key, h, e.decide(s.policy, &q))
+	s.recent[c.Op].Store(ent)
+	return &ent.decision
 }

@@ -56,7 +56,20 @@ func (d *Dispatcher) AttentionCausal(q, k, v, out runtime.Tensor, scale float32)
 	if d.static {
 		return AttentionCausal(q, k, v, out, scale)
 	}
-	c := attentionCausalContext(q, k, v, out, scale)
+	var c runtime.Context
+	c.BatchSize = int32(q.Batch())
+	c.DType = q.DType()
+	c.Device = int32(q.DeviceIndex())
+	c.HeadDim = int32(q.HeadDim())
+	c.IsCausal = true
+	c.Layout = q.Layout()
+	c.NumHeads = int32(q.Heads())
+	c.NumKVHeads = int32(k.Heads())
+	c.Op = OpAttentionCausal
+	c.Platform = q.Platform()
+	c.SM = runtime.DeviceSM(int32(q.DeviceIndex()))
+	c.SeqLenK = int32(k.SeqLen())
+	c.SeqLenQ = int32(q.SeqLen())
 	var call runtime.Call
 	d.engine.Begin(&call, &c, nil)
 	for call.Next() {

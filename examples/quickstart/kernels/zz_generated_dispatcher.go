@@ -56,7 +56,20 @@ func (d *Dispatcher) AttentionCausal(q, k, v, out runtime.Tensor, scale float32)
 	if d.static {
 		return AttentionCausal(q, k, v, out, scale)
 	}
-	c := attentionCausalContext(q, k, v, out, scale)
+	var c runtime.Context
+	c.BatchSize = int32(q.Batch())
+	c.DType = q.DType()
+	c.Device = int32(q.DeviceIndex())
+	c.HeadDim = int32(q.HeadDim())
+	c.IsCausal = true
+	c.Layout = q.Layout()
+	c.NumHeads = int32(q.Heads())
+	c.NumKVHeads = int32(k.Heads())
+	c.Op = OpAttentionCausal
+	c.Platform = q.Platform()
+	c.SM = runtime.DeviceSM(int32(q.DeviceIndex()))
+	c.SeqLenK = int32(k.SeqLen())
+	c.SeqLenQ = int32(q.SeqLen())
 	var call runtime.Call
 	d.engine.Begin(&call, &c, nil)
 	for call.Next() {
@@ -83,7 +96,19 @@ func (d *Dispatcher) AttentionFull(q, k, v, out runtime.Tensor, scale float32) e
 	if d.static {
 		return AttentionFull(q, k, v, out, scale)
 	}
-	c := attentionFullContext(q, k, v, out, scale)
+	var c runtime.Context
+	c.BatchSize = int32(q.Batch())
+	c.DType = q.DType()
+	c.Device = int32(q.DeviceIndex())
+	c.HeadDim = int32(q.HeadDim())
+	c.Layout = q.Layout()
+	c.NumHeads = int32(q.Heads())
+	c.NumKVHeads = int32(k.Heads())
+	c.Op = OpAttentionFull
+	c.Platform = q.Platform()
+	c.SM = runtime.DeviceSM(int32(q.DeviceIndex()))
+	c.SeqLenK = int32(k.SeqLen())
+	c.SeqLenQ = int32(q.SeqLen())
 	var call runtime.Call
 	d.engine.Begin(&call, &c, nil)
 	for call.Next() {
@@ -110,7 +135,13 @@ func (d *Dispatcher) NormRms(x, weight, out runtime.Tensor, eps float32) error {
 	if d.static {
 		return NormRms(x, weight, out, eps)
 	}
-	c := normRmsContext(x, weight, out, eps)
+	var c runtime.Context
+	c.BatchSize = int32(x.Rows())
+	c.DType = x.DType()
+	c.Device = int32(x.DeviceIndex())
+	c.Op = OpNormRms
+	c.Platform = x.Platform()
+	c.SM = runtime.DeviceSM(int32(x.DeviceIndex()))
 	var call runtime.Call
 	d.engine.Begin(&call, &c, nil)
 	for call.Next() {
@@ -137,7 +168,13 @@ func (d *Dispatcher) NormLayer(x, weight, bias, out runtime.Tensor, eps float32)
 	if d.static {
 		return NormLayer(x, weight, bias, out, eps)
 	}
-	c := normLayerContext(x, weight, bias, out, eps)
+	var c runtime.Context
+	c.BatchSize = int32(x.Rows())
+	c.DType = x.DType()
+	c.Device = int32(x.DeviceIndex())
+	c.Op = OpNormLayer
+	c.Platform = x.Platform()
+	c.SM = runtime.DeviceSM(int32(x.DeviceIndex()))
 	var call runtime.Call
 	d.engine.Begin(&call, &c, nil)
 	for call.Next() {
@@ -164,7 +201,17 @@ func (d *Dispatcher) PosencRope(x, cos, sin, out runtime.Tensor, interleaved boo
 	if d.static {
 		return PosencRope(x, cos, sin, out, interleaved)
 	}
-	c := posencRopeContext(x, cos, sin, out, interleaved)
+	var c runtime.Context
+	c.BatchSize = int32(x.Batch())
+	c.DType = x.DType()
+	c.Device = int32(x.DeviceIndex())
+	c.HeadDim = int32(x.HeadDim())
+	c.Layout = x.Layout()
+	c.NumHeads = int32(x.Heads())
+	c.Op = OpPosencRope
+	c.Platform = x.Platform()
+	c.SM = runtime.DeviceSM(int32(x.DeviceIndex()))
+	c.SeqLenQ = int32(x.SeqLen())
 	var call runtime.Call
 	d.engine.Begin(&call, &c, nil)
 	for call.Next() {
@@ -191,7 +238,13 @@ func (d *Dispatcher) ActivationSwiglu(gate, up, out runtime.Tensor) error {
 	if d.static {
 		return ActivationSwiglu(gate, up, out)
 	}
-	c := activationSwigluContext(gate, up, out)
+	var c runtime.Context
+	c.BatchSize = int32(gate.Rows())
+	c.DType = gate.DType()
+	c.Device = int32(gate.DeviceIndex())
+	c.Op = OpActivationSwiglu
+	c.Platform = gate.Platform()
+	c.SM = runtime.DeviceSM(int32(gate.DeviceIndex()))
 	var call runtime.Call
 	d.engine.Begin(&call, &c, nil)
 	for call.Next() {
@@ -218,7 +271,13 @@ func (d *Dispatcher) Matmul(a, b, out runtime.Tensor) error {
 	if d.static {
 		return Matmul(a, b, out)
 	}
-	c := matmulContext(a, b, out)
+	var c runtime.Context
+	c.BatchSize = int32(a.Rows())
+	c.DType = a.DType()
+	c.Device = int32(a.DeviceIndex())
+	c.Op = OpMatmul
+	c.Platform = a.Platform()
+	c.SM = runtime.DeviceSM(int32(a.DeviceIndex()))
 	var call runtime.Call
 	d.engine.Begin(&call, &c, nil)
 	for call.Next() {

@@ -56,7 +56,21 @@ func (d *Dispatcher) Attention(q, k, v, out runtime.Tensor, scale float32, windo
 	if d.static {
 		return Attention(q, k, v, out, scale, window)
 	}
-	c := attentionContext(q, k, v, out, scale, window)
+	var c runtime.Context
+	c.BatchSize = int32(q.Batch())
+	c.DType = q.DType()
+	c.Device = int32(q.DeviceIndex())
+	c.HeadDim = int32(q.Dim(-1))
+	c.IsCausal = true
+	c.Layout = q.Layout()
+	c.NumHeads = int32(q.Heads())
+	c.NumKVHeads = int32(k.Heads())
+	c.Op = OpAttention
+	c.Platform = q.Platform()
+	c.SM = runtime.DeviceSM(int32(q.DeviceIndex()))
+	c.SeqLenK = int32(k.SeqLen() + window%2)
+	c.SeqLenQ = int32(q.SeqLen())
+	c.TPSize = 1
 	var call runtime.Call
 	d.engine.Begin(&call, &c, nil)
 	for call.Next() {

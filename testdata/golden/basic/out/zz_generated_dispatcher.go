@@ -56,7 +56,13 @@ func (d *Dispatcher) Scale(x, out runtime.Tensor, alpha float32) error {
 	if d.static {
 		return Scale(x, out, alpha)
 	}
-	c := scaleContext(x, out, alpha)
+	var c runtime.Context
+	c.BatchSize = int32(x.Rows())
+	c.DType = x.DType()
+	c.Device = int32(x.DeviceIndex())
+	c.Op = OpScale
+	c.Platform = x.Platform()
+	c.SM = runtime.DeviceSM(int32(x.DeviceIndex()))
 	var call runtime.Call
 	d.engine.Begin(&call, &c, nil)
 	for call.Next() {

@@ -56,7 +56,23 @@ func (d *Dispatcher) Probe(x runtime.Tensor, batch, seqQ, seqK, heads, kvHeads, 
 	if d.static {
 		return Probe(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
 	}
-	c := probeContext(x, batch, seqQ, seqK, heads, kvHeads, headDim, dropout, gqa, capturing, deterministic)
+	var c runtime.Context
+	c.BatchSize = int32(batch)
+	c.DType = x.DType()
+	c.Device = int32(x.DeviceIndex())
+	c.DropoutP = dropout
+	c.EnableGQA = gqa
+	c.HeadDim = int32(headDim)
+	c.IsCUDAGraphCapturing = capturing
+	c.Layout = x.Layout()
+	c.NumHeads = int32(heads)
+	c.NumKVHeads = int32(kvHeads)
+	c.Op = OpProbe
+	c.Platform = x.Platform()
+	c.RequiresDeterministic = deterministic
+	c.SM = runtime.DeviceSM(int32(x.DeviceIndex()))
+	c.SeqLenK = int32(seqK)
+	c.SeqLenQ = int32(seqQ)
 	var call runtime.Call
 	d.engine.Begin(&call, &c, nil)
 	for call.Next() {

@@ -56,7 +56,16 @@ func (d *Dispatcher) Blend(x, out runtime.Tensor, alpha float32, beta float64, c
 	if d.static {
 		return Blend(x, out, alpha, beta, count, flip, group)
 	}
-	c := blendContext(x, out, alpha, beta, count, flip, group)
+	var c runtime.Context
+	c.BatchSize = int32(x.Rows())
+	c.DType = x.DType()
+	c.Device = int32(x.DeviceIndex())
+	c.HeadDim = int32(x.Cols())
+	c.IsCausal = flip
+	c.Layout = x.Layout()
+	c.Op = OpBlend
+	c.Platform = x.Platform()
+	c.SM = runtime.DeviceSM(int32(x.DeviceIndex()))
 	var call runtime.Call
 	d.engine.Begin(&call, &c, nil)
 	for call.Next() {

@@ -56,7 +56,13 @@ func (d *Dispatcher) Noop(x runtime.Tensor) error {
 	if d.static {
 		return Noop(x)
 	}
-	c := noopContext(x)
+	var c runtime.Context
+	c.BatchSize = int32(x.Rows())
+	c.DType = x.DType()
+	c.Device = int32(x.DeviceIndex())
+	c.Op = OpNoop
+	c.Platform = x.Platform()
+	c.SM = runtime.DeviceSM(int32(x.DeviceIndex()))
 	var call runtime.Call
 	d.engine.Begin(&call, &c, nil)
 	for call.Next() {
