@@ -1,8 +1,6 @@
 package gen
 
 import (
-	"go/ast"
-
 	"github.com/layerzero/lzgen/diag"
 	"github.com/layerzero/lzgen/runtime"
 	"gopkg.in/yaml.v3"
@@ -94,7 +92,6 @@ type cudaDecl struct {
 // rawExpr is an expression whose meaning depends on the operation it belongs
 // to (cuda expressions may name the op's params); build resolves it.
 type rawExpr struct {
-	src  string
-	node ast.Expr
-	pos  diag.Pos
+	src string
+	pos diag.Pos
 }

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"context"
 	"log/slog"
 	"sync/atomic"
 )
@@ -55,5 +56,5 @@ func (ev *events) breaker(k KernelID, from, to BreakerState) {
 	if to == BreakerClosed {
 		ev.logged[k].Store(0)
 	}
-	ev.log.Log(nil, level, "lzgen: circuit breaker transition", "op", ev.reg.Ops[info.Op].Name, "kernel", info.Name, "from", from.String(), "to", to.String())
+	ev.log.Log(context.Background(), level, "lzgen: circuit breaker transition", "op", ev.reg.Ops[info.Op].Name, "kernel", info.Name, "from", from.String(), "to", to.String())
 }
