@@ -123,10 +123,11 @@ func (p *decoder) op(f diag.Field) *opDecl {
 		p.diags.Errorf(op.pos, "operation name %q must be lowercase words separated by dots, like attention.causal", op.name)
 	}
 	var ctxNode *yaml.Node
+	paramsOK := true
 	for _, g := range diag.Mapping(&p.diags, p.file, f.Value, "operation "+op.name, opKeys) {
 		switch g.Name() {
 		case "params":
-			op.params = p.params(g.Value, op.name)
+			op.params, paramsOK = p.params(g.Value, op.name)
 		case "context":
 			ctxNode = g.Value
 		case "reference":
@@ -139,7 +140,7 @@ func (p *decoder) op(f diag.Field) *opDecl {
 		p.diags.Errorf(op.pos, "operation %s has no reference kernel", op.name)
 		p.diags.Hint("add `reference: <kernel>`, the kernel every fallback ends with")
 	}
-	if len(op.params) == 0 || op.params[0].typ != TypeTensor {
+	if paramsOK && (len(op.params) == 0 || op.params[0].typ != TypeTensor) {
 		p.diags.Errorf(op.pos, "operation %s must have a tensor as its first param", op.name)
 		p.diags.Hint("the call's platform and device are read from the first tensor")
 	}
@@ -149,46 +150,56 @@ func (p *decoder) op(f diag.Field) *opDecl {
 	return op
 }
 
-func (p *decoder) params(n *yaml.Node, opName string) []param {
+// params decodes an op's params; ok is false when some param was invalid
+// (and reported), so that checks of the whole list stay quiet.
+func (p *decoder) params(n *yaml.Node, opName string) (out []param, ok bool) {
 	n = diag.Resolve(n)
 	if n.Kind != yaml.SequenceNode {
 		p.diags.Errorf(p.at(n), "params of %s must be a list, got %s", opName, diag.KindName(n))
-		return nil
+		return nil, false
 	}
-	var out []param
+	ok = true
 	names := map[string]bool{}
 	fields := map[string]bool{}
 	for _, item := range n.Content {
 		pr := param{pos: p.at(item)}
-		var hasName, hasType bool
+		var hasName, hasType, valid bool
+		valid = diag.Resolve(item).Kind == yaml.MappingNode
 		for _, g := range diag.Mapping(&p.diags, p.file, item, "param", paramKeys) {
 			switch g.Name() {
 			case "name":
-				if s, ok := p.str(g.Value, "param name"); ok {
-					pr.name, hasName = s, true
+				hasName = true
+				if s, good := p.str(g.Value, "param name"); good {
+					pr.name = s
 					p.paramName(g.Value, s, names, fields)
+				} else {
+					valid = false
 				}
 			case "type":
-				if s, ok := p.str(g.Value, "param type"); ok {
-					if t, ok := parseParamType(s); ok {
-						pr.typ, hasType = t, true
-					} else {
+				hasType = true
+				s, good := p.str(g.Value, "param type")
+				if t, known := parseParamType(s); good && known {
+					pr.typ = t
+				} else {
+					if good {
 						p.diags.Errorf(p.at(g.Value), "unknown param type %q", s)
 						p.hintOr(s, paramTypeNames[:], "types: "+strings.Join(paramTypeNames[:], ", "))
 					}
+					valid = false
 				}
 			}
 		}
-		if diag.Resolve(item).Kind != yaml.MappingNode {
-			continue
-		}
-		if !hasName || !hasType {
+		if valid && (!hasName || !hasType) {
 			p.diags.Errorf(pr.pos, "a param needs both name and type")
+			valid = false
+		}
+		if !valid {
+			ok = false
 			continue
 		}
 		out = append(out, pr)
 	}
-	return out
+	return out, ok
 }
 
 // reservedNames are identifiers the generated code declares or imports next
