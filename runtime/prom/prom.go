@@ -23,6 +23,8 @@ type Collector struct {
 	transitions *prometheus.Desc
 	errors      *prometheus.Desc
 	version     *prometheus.Desc
+	reloads     *prometheus.Desc
+	lastReload  *prometheus.Desc
 }
 
 // NewCollector returns a collector reading e's counters at scrape time.
@@ -39,12 +41,14 @@ func NewCollector(e *runtime.Engine) *Collector {
 		transitions: prometheus.NewDesc("lzgen_breaker_transitions_total", "Breaker transitions into each state.", []string{"op", "kernel", "state"}, nil),
 		errors:      prometheus.NewDesc("lzgen_dispatch_errors_total", "Failed dispatches by kind.", []string{"op", "reason"}, nil),
 		version:     prometheus.NewDesc("lzgen_rules_version", "Version of the rules snapshot in force.", nil, nil),
+		reloads:     prometheus.NewDesc("lzgen_rules_reloads_total", "Rules file reload attempts by result (HOT_RELOAD only).", []string{"result"}, nil),
+		lastReload:  prometheus.NewDesc("lzgen_rules_last_success_timestamp_seconds", "When the rules snapshot in force was applied (HOT_RELOAD only).", nil, nil),
 	}
 }
 
 // Describe sends every metric's description.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.calls, c.failures, c.fallbacks, c.skips, c.latency, c.state, c.transitions, c.errors, c.version} {
+	for _, d := range []*prometheus.Desc{c.calls, c.failures, c.fallbacks, c.skips, c.latency, c.state, c.transitions, c.errors, c.version, c.reloads, c.lastReload} {
 		ch <- d
 	}
 }
@@ -85,6 +89,15 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		}
 	}
 	ch <- prometheus.MustNewConstMetric(c.version, prometheus.GaugeValue, float64(c.engine.PolicyVersion()))
+	if w := c.engine.Watcher(); w != nil {
+		st := w.Status()
+		for r, n := range st.Counts {
+			ch <- prometheus.MustNewConstMetric(c.reloads, prometheus.CounterValue, float64(n), runtime.ReloadResult(r).String())
+		}
+		if !st.LastSuccess.IsZero() {
+			ch <- prometheus.MustNewConstMetric(c.lastReload, prometheus.GaugeValue, float64(st.LastSuccess.UnixNano())/1e9)
+		}
+	}
 }
 
 // cumulative converts per-bucket counts to Prometheus's cumulative buckets

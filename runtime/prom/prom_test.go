@@ -2,6 +2,9 @@ package prom
 
 import (
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -67,5 +70,43 @@ lzgen_breaker_state{kernel="rms_ref",op="norm.rms",state="OPEN"} 0
 	problems, err := testutil.CollectAndLint(NewCollector(e))
 	if err != nil || len(problems) > 0 {
 		t.Fatalf("lint: %v %v", err, problems)
+	}
+}
+
+func TestCollectorExportsReloads(t *testing.T) {
+	reg := &runtime.Registry{
+		Ops:     []runtime.OpInfo{{Name: "norm.rms", Reference: 1, Kernels: []runtime.KernelID{0, 1}}},
+		Kernels: []runtime.KernelInfo{{Name: "rms_fast", Priority: 10}, {Name: "rms_ref"}},
+	}
+	path := filepath.Join(t.TempDir(), "rules.yaml")
+	if err := os.WriteFile(path, []byte("version: \"1.0\"\nkernel_locks: {norm.rms: rms_ref}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e, err := runtime.NewEngine(reg, runtime.WithMode(runtime.ModeHotReload), runtime.WithRulesFile(path), runtime.WithLogger(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	c := NewCollector(e)
+	if e.PolicyVersion() == 0 {
+		t.Fatal("no rules version after loading the file")
+	}
+	want := fmt.Sprintf(`
+# HELP lzgen_rules_version Version of the rules snapshot in force.
+# TYPE lzgen_rules_version gauge
+lzgen_rules_version %d
+`, e.PolicyVersion()) + `
+# HELP lzgen_rules_reloads_total Rules file reload attempts by result (HOT_RELOAD only).
+# TYPE lzgen_rules_reloads_total counter
+lzgen_rules_reloads_total{result="applied"} 1
+lzgen_rules_reloads_total{result="invalid"} 0
+lzgen_rules_reloads_total{result="io_error"} 0
+lzgen_rules_reloads_total{result="unchanged"} 0
+`
+	if err := testutil.CollectAndCompare(c, strings.NewReader(want), "lzgen_rules_version", "lzgen_rules_reloads_total"); err != nil {
+		t.Error(err)
+	}
+	if n := testutil.CollectAndCount(c, "lzgen_rules_last_success_timestamp_seconds"); n != 1 {
+		t.Errorf("last success series: %d, want 1", n)
 	}
 }

@@ -15,8 +15,8 @@ import (
 )
 
 // metrics is the server's Prometheus registry: the runtime's collector
-// (per-kernel calls, latency, fallbacks, breakers, rules version), the rules
-// watcher's reload results, HTTP request counters and latency per route, and
+// (per-kernel calls, latency, fallbacks, breakers, rules version and reload
+// results), HTTP request counters and latency per route, and
 // the Go runtime.
 type metrics struct {
 	handler  http.Handler
@@ -37,11 +37,7 @@ func newMetrics(e *runtime.Engine) (*metrics, error) {
 		}, []string{"route"}),
 	}
 	reg := prometheus.NewRegistry()
-	collected := []prometheus.Collector{prom.NewCollector(e), m.requests, m.duration, collectors.NewGoCollector()}
-	if w := e.Watcher(); w != nil {
-		collected = append(collected, reloadCollector{w})
-	}
-	for _, c := range collected {
+	for _, c := range []prometheus.Collector{prom.NewCollector(e), m.requests, m.duration, collectors.NewGoCollector()} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("metrics: %w", err)
 		}
@@ -75,19 +71,4 @@ type statusWriter struct {
 func (w *statusWriter) WriteHeader(code int) {
 	w.status = code
 	w.ResponseWriter.WriteHeader(code)
-}
-
-// reloadDesc describes the rules watcher's reload attempts by result.
-var reloadDesc = prometheus.NewDesc("lzgen_rules_reloads_total",
-	"Rules file reload attempts by result: applied, unchanged, invalid, io_error.", []string{"result"}, nil)
-
-// reloadCollector exports a rules watcher's reload counters at scrape time.
-type reloadCollector struct{ w *runtime.Watcher }
-
-func (reloadCollector) Describe(ch chan<- *prometheus.Desc) { ch <- reloadDesc }
-
-func (c reloadCollector) Collect(ch chan<- prometheus.Metric) {
-	for r, n := range c.w.Status().Counts {
-		ch <- prometheus.MustNewConstMetric(reloadDesc, prometheus.CounterValue, float64(n), runtime.ReloadResult(r).String())
-	}
 }
