@@ -49,8 +49,8 @@ func randomContext(r *rand.Rand, reg *Registry) Context {
 		RequiresDeterministic: r.IntN(4) == 0,
 		DropoutP:              []float32{0, 0, 0.1, 1e-7}[r.IntN(4)],
 	}
-	ints := c.intFields()
-	for i := range ints {
+	ints := c.keyFields()
+	for i := range ints[:FieldPPSize-FieldDevice+1] {
 		if i != int(FieldSM-FieldDevice) {
 			ints[i] = randomInt(r)
 		}
@@ -186,8 +186,20 @@ func TestKeyDropsFieldsNoKernelReads(t *testing.T) {
 	if plan.quantise(&a) == plan.quantise(&c) {
 		t.Fatal("batch sizes on either side of 16 must key apart")
 	}
+	if plan.narrow { // num_heads and num_kv_heads kept exactly (IsGQA), and the interval: 65 bits past word 0
+		t.Error("norm.rms without GQA support keys two fields exactly and one interval: its key cannot be narrow")
+	}
+	for _, k := range reg.Ops[1].Kernels {
+		reg.Kernels[k].Constraints.SupportsGQA = true
+	}
+	if gqa := planKeys(reg, 1, nil); !gqa.narrow || gqa.numParts != 1 {
+		t.Errorf("norm.rms with GQA support keys only batch_size's interval: narrow %v, %d parts", gqa.narrow, gqa.numParts)
+	}
 	// Decode steps: seq_len_k changes every call but stays in one interval.
 	attn := planKeys(reg, 0, nil)
+	if attn.narrow { // head_dim, num_heads and num_kv_heads kept exactly: 96 bits past word 0
+		t.Error("attention.causal keys three fields exactly: its key cannot be narrow")
+	}
 	first := attnCtx()
 	for n := int32(1); n <= 4096; n += 97 {
 		step := attnCtx()
@@ -198,12 +210,64 @@ func TestKeyDropsFieldsNoKernelReads(t *testing.T) {
 	}
 }
 
+// TestRecentEntryHoldsItsClass checks lookup's recent path, which compares
+// fields with the ranges of the recent entry's class instead of packing a
+// key, against the key: over random registries, policies and contexts, the
+// recent entry serves a context exactly when the context's key is its.
+func TestRecentEntryHoldsItsClass(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	narrow := 0
+	for round := range 40 {
+		reg := randomRegistry(r)
+		if round%2 == 0 {
+			reg.Policy = cacheTestRules
+		}
+		e, err := NewEngine(reg, WithMode(ModeDynamic), WithLogger(nil), WithCacheSize(64))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := e.snap.Load()
+		for range 500 {
+			c := randomContext(r, reg)
+			p := &s.plans[c.Op]
+			if p.narrow {
+				narrow++
+			}
+			key, cl := p.key(&c), p.class(&c)
+			ent := &cacheEntry{key: key, class: cl, decision: decision{}}
+			for range 8 {
+				c2 := c
+				if r.IntN(4) > 0 { // near c: one field moved, often within its range
+					f := Field(r.IntN(int(NumFields)))
+					v := c2.Int(f)
+					c2.SetInt(f, v+int64(r.IntN(5))-2)
+					if r.IntN(3) == 0 {
+						c2.SetInt(f, int64(randomInt(r)))
+					}
+				} else {
+					c2 = randomContext(r, reg)
+				}
+				s.recent[c.Op].Store(ent)
+				d, cached := e.lookup(&c2)
+				served := d == &ent.decision
+				want := c2.Op == c.Op && p.key(&c2) == key
+				if served != want || (served && !cached) {
+					t.Fatalf("round %d: entry of %+v served %+v: %v, keys equal: %v", round, c, c2, served, want)
+				}
+			}
+		}
+	}
+	if narrow == 0 {
+		t.Fatal("no narrow plan drawn")
+	}
+}
+
 func TestCacheStaysBounded(t *testing.T) {
 	dc := newDecisionCache(16)
 	d := &decision{}
 	for i := range uint64(1000) {
 		k := cacheKey{4: i}
-		dc.put(&k, i*hashMul[4], d)
+		dc.put(&k, i*hashMul[4], &class{}, d)
 		found := false
 		for j := range dc.slots {
 			if e := dc.slots[j].Load(); e != nil && e.key == k {
@@ -224,7 +288,7 @@ func TestCacheStaysBounded(t *testing.T) {
 // search) against the definition: the number of thresholds <= v.
 func TestIntervalMatchesCountOfThresholds(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
-	kinds := map[boundsKind]int{}
+	kinds := map[partKind]int{}
 	for range 300 {
 		p := &Policy{ops: make([]opPolicy, 1)}
 		var ths []int64
@@ -243,10 +307,10 @@ func TestIntervalMatchesCountOfThresholds(t *testing.T) {
 			reg.Kernels[i].Constraints.BatchSize = Range{}
 		}
 		plan := planKeys(reg, 0, p)
-		var q *quantField
-		for i := range plan.numQuant {
-			if plan.quant[i].index == uint8(FieldBatchSize-FieldDevice) {
-				q = &plan.quant[i]
+		var q *keyPart
+		for i := range plan.numParts {
+			if plan.parts[i].index == uint8(FieldBatchSize-FieldDevice) {
+				q = &plan.parts[i]
 			}
 		}
 		splits := slices.ContainsFunc(ths, func(b int64) bool { return b > math.MinInt32 && b <= math.MaxInt32 })
@@ -279,7 +343,7 @@ func TestIntervalMatchesCountOfThresholds(t *testing.T) {
 			}
 		}
 	}
-	for _, k := range []boundsKind{oneBound, fewBounds, tableBounds, manyBounds} {
+	for _, k := range []partKind{oneBound, fewBounds, tableBounds, manyBounds} {
 		if kinds[k] == 0 {
 			t.Errorf("no plan used bounds kind %d: %v", k, kinds)
 		}

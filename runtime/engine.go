@@ -41,9 +41,10 @@ type snapshot struct {
 	version uint64
 	plans   []keyPlan // by OpID
 	cache   decisionCache
-	// recent is, by OpID, the entry of the op's latest miss, checked before
-	// hashing: a run of calls in one class, as in a decode loop, hits it
-	// without hashing. It is written on misses only, so hits write nothing.
+	// recent is, by OpID, the entry of the op's latest miss, checked first
+	// against the ranges of its class: a run of calls in one class, as in
+	// a decode loop, hits it without packing or hashing a key. It is
+	// written on misses only, so hits write nothing.
 	recent []atomic.Pointer[cacheEntry]
 }
 

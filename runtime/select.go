@@ -70,8 +70,8 @@ func (e *Engine) decide(p *Policy, c *Context) *decision {
 // op's recent entry. It is a function of its own so that a hit carries none
 // of its frame.
 func (s *snapshot) miss(e *Engine, p *keyPlan, c *Context, key *cacheKey, h uint64) *decision {
-	q := p.quantise(c)
-	ent := s.cache.put(key, h, e.decide(s.policy, &q))
+	q, cl := p.quantise(c), p.class(c)
+	ent := s.cache.put(key, h, &cl, e.decide(s.policy, &q))
 	s.recent[c.Op].Store(ent)
 	return &ent.decision
 }
