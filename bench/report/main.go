@@ -19,7 +19,7 @@ import (
 func main() {
 	in := flag.String("in", "-", "`file` holding go test -bench output; - reads stdin")
 	svg := flag.String("svg", "docs/bench.svg", "`file` to write the plot to; empty skips the plot")
-	modes := flag.String("modes", `^Dispatch/(direct|static|dynamic|config|hot_?reload)`, "`regexp` selecting the benchmarks to plot, one bar each")
+	modes := flag.String("modes", `^Dispatch/(direct|static|dynamic|config|breaker|hot_?reload)`, "`regexp` selecting the benchmarks to plot, one bar each")
 	flag.Parse()
 	if err := run(*in, *svg, *modes, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "report:", err)
