@@ -173,6 +173,8 @@ func (e *Engine) SetPolicy(p *Policy) {
 	defer e.swap.Unlock()
 	if old := e.snap.Load(); old != nil {
 		s.version = old.version + 1
+	} else if p != nil {
+		s.version = 1 // the first rules in force; 0 means none ever were
 	}
 	e.snap.Store(s)
 }
