@@ -178,26 +178,22 @@ func planKeys(reg *Registry, op OpID, p *Policy) keyPlan {
 	var exact [numKeyFields]bool
 	var bounds [numKeyFields][]int64
 	add := func(f Field, bs ...int64) { bounds[f-FieldDevice] = append(bounds[f-FieldDevice], bs...) }
-	addRange := func(f Field, r Range) {
-		if r.Min != 0 {
-			add(f, int64(r.Min))
-		}
-		if r.Max != 0 {
-			add(f, int64(r.Max)+1)
-		}
-	}
 	var plan keyPlan
 	plan.meta = 1<<dropoutBit - 1
 	readsDropout := false
 	for _, k := range reg.Ops[op].Kernels {
 		cs := &reg.Kernels[k].Constraints
-		addRange(FieldSM, Range{Min: cs.MinSM, Max: cs.MaxSM})
-		addRange(FieldHeadDim, cs.HeadDim)
-		addRange(FieldSeqLenQ, cs.SeqLenQ)
-		addRange(FieldSeqLenK, cs.SeqLenK)
-		addRange(FieldBatchSize, cs.BatchSize)
-		if cs.HeadDim.Multiple > 1 {
-			exact[FieldHeadDim-FieldDevice] = true
+		for f := FieldDevice; f <= FieldPPSize; f++ {
+			lo, hi, multiple := constraintRange(cs, f)
+			if lo != 0 {
+				add(f, int64(lo))
+			}
+			if hi != 0 {
+				add(f, int64(hi)+1)
+			}
+			if multiple > 1 { // alignment is not monotone: key the exact value
+				exact[f-FieldDevice] = true
+			}
 		}
 		if !cs.SupportsGQA { // IsGQA compares the two head counts with each other
 			exact[FieldNumHeads-FieldDevice] = true

@@ -235,9 +235,7 @@ func (call *Call) skip(k KernelID) {
 // candidate.
 func (call *Call) fail(err error) {
 	e, k, ref := call.e, call.kernel, call.d.ref
-	var pe *PanicError
-	panicked := errors.As(err, &pe)
-	if !panicked && errors.Is(err, ErrInvalidArgument) {
+	if isCallerError(err) {
 		if e.brk != nil && k != ref {
 			e.brk.release(k, call.tok)
 		}
@@ -251,7 +249,8 @@ func (call *Call) fail(err error) {
 		call.counters(k).failures.Add(1)
 	}
 	cause := causeError
-	if panicked {
+	var pe *PanicError
+	if errors.As(err, &pe) {
 		cause = causePanic
 	}
 	e.events.fallback(k, cause, err)

@@ -102,3 +102,21 @@ func (k *Constraints) Check(c *Context) Reasons {
 func (c *Context) IsGQA() bool {
 	return c.EnableGQA || (c.NumKVHeads != 0 && c.NumKVHeads != c.NumHeads)
 }
+
+// constraintRange returns the kernel's bounds on an integer field (zero
+// bounds mean none) and its required multiple.
+func constraintRange(k *Constraints, f Field) (lo, hi, multiple int32) {
+	switch f {
+	case FieldSM:
+		return k.MinSM, k.MaxSM, 0
+	case FieldHeadDim:
+		return k.HeadDim.Min, k.HeadDim.Max, k.HeadDim.Multiple
+	case FieldSeqLenQ:
+		return k.SeqLenQ.Min, k.SeqLenQ.Max, 0
+	case FieldSeqLenK:
+		return k.SeqLenK.Min, k.SeqLenK.Max, 0
+	case FieldBatchSize:
+		return k.BatchSize.Min, k.BatchSize.Max, 0
+	}
+	return 0, 0, 0
+}

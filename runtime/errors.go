@@ -12,6 +12,15 @@ import (
 // no fallback, no breaker count.
 var ErrInvalidArgument = errors.New("invalid argument")
 
+// isCallerError reports whether err is the caller's fault: it wraps
+// ErrInvalidArgument and is not a recovered kernel panic, which is the
+// kernel's failure whatever value it carries. The engine and the static
+// dispatchers' fallback both classify kernel errors with it.
+func isCallerError(err error) bool {
+	var pe *PanicError
+	return errors.Is(err, ErrInvalidArgument) && !errors.As(err, &pe)
+}
+
 // ErrNoKernel is wrapped by *NoKernelError.
 var ErrNoKernel = errors.New("no kernel accepts the call")
 

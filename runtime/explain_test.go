@@ -76,3 +76,22 @@ func TestLatencyBuckets(t *testing.T) {
 		}
 	}
 }
+
+// TestExplainNamesTheListThatExcludesAKernel: a kernel_denies match is
+// DENIED_BY_POLICY (a deny wins over an allow), a kernel outside a
+// non-empty kernel_allows is NOT_ALLOWED_BY_POLICY.
+func TestExplainNamesTheListThatExcludesAKernel(t *testing.T) {
+	e, _ := newTestEngine(t)
+	p, ds := ParsePolicy("rules.yaml", []byte("version: \"1.0\"\nkernel_allows: [fast, slow, ref, \"rms*\"]\nkernel_denies: [slow]\n"), e.Registry())
+	if err := ds.Err(); err != nil {
+		t.Fatal(err)
+	}
+	e.SetPolicy(p)
+	reasons := map[string]Reasons{}
+	for _, v := range e.Explain(0, attnCtx()).Kernels {
+		reasons[v.Name] = v.Reasons
+	}
+	expectEqual(t, Reasons(0), reasons["fast"], "fast")
+	expectEqual(t, Reasons(0).With(DeniedByPolicy), reasons["slow"], "slow")
+	expectEqual(t, Reasons(0).With(NotAllowedByPolicy), reasons["medium"], "medium")
+}

@@ -49,6 +49,7 @@ type Policy struct {
 	file     string
 	hash     [sha256.Size]byte
 	admitted []bool   // by KernelID: kernel_allows and kernel_denies
+	denied   []bool   // by KernelID: matched by kernel_denies (else not admitted means outside kernel_allows)
 	local    []uint16 // by KernelID: position in its op's Kernels
 	ops      []opPolicy
 	sources  [SourceFallbackPolicy + 1][]entry // by kind, then index: what Describe prints
@@ -160,6 +161,18 @@ func (b *prefixBuilder) add(ch Choice) {
 // Admits reports whether kernel_allows and kernel_denies let kernel k run:
 // a deny always wins; an empty allow list allows every kernel.
 func (p *Policy) Admits(k KernelID) bool { return int(k) < len(p.admitted) && p.admitted[k] }
+
+// exclusion returns why the policy keeps kernel k out: DeniedByPolicy or
+// NotAllowedByPolicy; empty when it admits k.
+func (p *Policy) exclusion(k KernelID) Reasons {
+	switch {
+	case p.Admits(k):
+		return 0
+	case int(k) < len(p.denied) && p.denied[k]:
+		return Reasons(0).With(DeniedByPolicy)
+	}
+	return Reasons(0).With(NotAllowedByPolicy)
+}
 
 // Thresholds returns the sorted, distinct values b at which a condition on
 // field f of op's rules may change between b-1 and b, in Context.Int form.

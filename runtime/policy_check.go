@@ -75,24 +75,6 @@ func candidateValues(reg *Registry, kern *KernelInfo, conds []condition, f Field
 	return vs
 }
 
-// constraintRange returns the kernel's bounds on an integer field (zero
-// bounds mean none) and its required multiple.
-func constraintRange(k *Constraints, f Field) (lo, hi, multiple int32) {
-	switch f {
-	case FieldSM:
-		return k.MinSM, k.MaxSM, 0
-	case FieldHeadDim:
-		return k.HeadDim.Min, k.HeadDim.Max, k.HeadDim.Multiple
-	case FieldSeqLenQ:
-		return k.SeqLenQ.Min, k.SeqLenQ.Max, 0
-	case FieldSeqLenK:
-		return k.SeqLenK.Min, k.SeqLenK.Max, 0
-	case FieldBatchSize:
-		return k.BatchSize.Min, k.BatchSize.Max, 0
-	}
-	return 0, 0, 0
-}
-
 // constraintAllows reports whether the kernel's constraints accept value v
 // of field f, all else being acceptable: Constraints.Check projected on one
 // field.

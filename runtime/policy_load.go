@@ -140,7 +140,7 @@ func compilePolicy(file string, n *yaml.Node, reg *Registry, needVersion bool) (
 
 // newPolicy returns an empty policy for reg that admits every kernel.
 func newPolicy(file string, reg *Registry) *Policy {
-	p := &Policy{reg: reg, file: file, admitted: make([]bool, len(reg.Kernels)),
+	p := &Policy{reg: reg, file: file, admitted: make([]bool, len(reg.Kernels)), denied: make([]bool, len(reg.Kernels)),
 		local: make([]uint16, len(reg.Kernels)), ops: make([]opPolicy, len(reg.Ops))}
 	for k := range p.admitted {
 		p.admitted[k] = true
@@ -267,12 +267,8 @@ func (ld *loader) kernel(n *yaml.Node, ops []OpID, pattern string) (KernelID, bo
 	}
 	id, found := ld.reg.KernelByName(name)
 	if !found {
-		names := make([]string, len(ld.reg.Kernels))
-		for i, k := range ld.reg.Kernels {
-			names[i] = k.Name
-		}
 		ld.l.Errorf(ld.pos(n), "unknown kernel %q", name)
-		if h := diag.DidYouMean(name, names); h != "" {
+		if h := diag.DidYouMean(name, ld.kernelNames()); h != "" {
 			ld.l.Hint("%s", h)
 		}
 		return 0, false

@@ -30,7 +30,8 @@ func (ld *loader) admission(sections map[string]diag.Field) {
 		return nil
 	}
 	for k, kern := range ld.reg.Kernels {
-		ld.p.admitted[k] = (len(allows) == 0 || matchesAny(allows, kern.Name) != nil) && matchesAny(denies, kern.Name) == nil
+		ld.p.denied[k] = matchesAny(denies, kern.Name) != nil
+		ld.p.admitted[k] = (len(allows) == 0 || matchesAny(allows, kern.Name) != nil) && !ld.p.denied[k]
 	}
 	for _, op := range ld.reg.Ops {
 		if int(op.Reference) >= len(ld.reg.Kernels) || ld.p.admitted[op.Reference] {
@@ -84,6 +85,7 @@ func (ld *loader) kernelPatterns(sections map[string]diag.Field, key string) []k
 	return out
 }
 
+// kernelNames lists the registry's kernel names, for did-you-mean hints.
 func (ld *loader) kernelNames() []string {
 	names := make([]string, len(ld.reg.Kernels))
 	for i, k := range ld.reg.Kernels {

@@ -9,15 +9,16 @@ const (
 )
 
 // rejects returns every reason kernel k cannot serve context c under policy
-// p: its constraints, a missing CUDA driver, and the policy's allows/denies.
+// p: its constraints, a missing CUDA driver, and the policy's kernel_denies
+// (DeniedByPolicy) or kernel_allows (NotAllowedByPolicy).
 func (e *Engine) rejects(p *Policy, k KernelID, c *Context) Reasons {
 	info := &e.reg.Kernels[k]
 	rs := info.Constraints.Check(c)
 	if info.Backend == PlatformCUDA && !cudaAvailable.Load() {
 		rs = rs.With(NoCUDADriver)
 	}
-	if p != nil && !p.Admits(k) {
-		rs = rs.With(DeniedByPolicy)
+	if p != nil {
+		rs |= p.exclusion(k)
 	}
 	return rs
 }

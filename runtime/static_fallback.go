@@ -1,18 +1,16 @@
 package runtime
 
-import (
-	"errors"
-	"slices"
-)
+import "slices"
 
 // StaticFallback is the cold path of a generated static dispatcher, entered
 // when kernel failed returned err. A caller error (wrapping
-// ErrInvalidArgument) returns at once. Otherwise the kernels after failed in
+// ErrInvalidArgument, and not a kernel panic) returns at once, as in the
+// engine. Otherwise the kernels after failed in
 // order (the static order, ending with the reference kernel) whose
 // constraints accept c are tried through invoke until one succeeds; when none
 // does, the result is a *FallbackExhaustedError listing every attempt.
 func (r *Registry) StaticFallback(c Context, order []KernelID, failed KernelID, err error, invoke func(KernelID) error) error {
-	if errors.Is(err, ErrInvalidArgument) {
+	if isCallerError(err) {
 		return err
 	}
 	attempts := []Attempt{{Kernel: r.Kernels[failed].Name, Err: err}}
@@ -21,7 +19,7 @@ func (r *Registry) StaticFallback(c Context, order []KernelID, failed KernelID, 
 			continue
 		}
 		err := invoke(id)
-		if err == nil || errors.Is(err, ErrInvalidArgument) {
+		if err == nil || isCallerError(err) {
 			return err
 		}
 		attempts = append(attempts, Attempt{Kernel: r.Kernels[id].Name, Err: err})

@@ -8,9 +8,10 @@ import (
 	"unsafe"
 )
 
-// Latency histogram buckets: bucket i counts durations in (2^(i-1), 2^i]
-// nanoseconds, from 256 ns up to 2^33 ns (8.6 s); the first bucket takes
-// everything shorter, the last everything longer.
+// Latency histogram buckets: bucket i counts durations in
+// (2^(minBucketLog+i-1), 2^(minBucketLog+i)] nanoseconds, from 256 ns up to
+// 2^33 ns (8.6 s); the first bucket takes everything shorter, the last
+// everything longer.
 const (
 	minBucketLog = 8
 	maxBucketLog = 33

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"fmt"
+	"math"
 	"unsafe"
 )
 
@@ -105,10 +106,15 @@ func checkShape(dt DType, layout Layout, shape []int) error {
 	if r := layout.rank(); r != 0 && len(shape) != r {
 		return fmt.Errorf("%w: layout %v needs %d dimensions, shape %v has %d", ErrInvalidArgument, layout, r, shape, len(shape))
 	}
+	size := dt.Size()
 	for i, d := range shape {
 		if d <= 0 {
 			return fmt.Errorf("%w: dimension %d of shape %v is %d, want > 0", ErrInvalidArgument, i, shape, d)
 		}
+		if size > math.MaxInt/d {
+			return fmt.Errorf("%w: shape %v of %v is too large: its size in bytes overflows int", ErrInvalidArgument, shape, dt)
+		}
+		size *= d
 	}
 	return nil
 }
@@ -178,10 +184,13 @@ func (t Tensor) WithStrides(strides ...int) (Tensor, error) {
 		return Tensor{}, fmt.Errorf("%w: %d strides for a rank-%d tensor", ErrInvalidArgument, len(strides), t.Rank())
 	}
 	d := *t.desc()
-	last := 0
+	last := 0 // the offset of the last element
 	for i, s := range strides {
 		if s < 0 {
 			return Tensor{}, fmt.Errorf("%w: negative stride %d in dimension %d", ErrInvalidArgument, s, i)
+		}
+		if n := d.shape[i] - 1; n > 0 && s > (math.MaxInt/d.dtype.Size()-1-last)/n { // keep (last+1)*size in int
+			return Tensor{}, fmt.Errorf("%w: strides %v overflow the address space in dimension %d", ErrInvalidArgument, strides, i)
 		}
 		last += (d.shape[i] - 1) * s
 	}

@@ -172,9 +172,7 @@ func (w *Watcher) loop() {
 		case <-debounce.C:
 			w.report(w.reload(false))
 		case <-poll:
-			if ev := w.reload(true); ev.Version != 0 {
-				w.report(ev)
-			}
+			w.report(w.reload(true))
 		}
 	}
 }
@@ -236,9 +234,14 @@ func (w *Watcher) applyLocked(p *Policy) {
 	w.status.LastSuccess, w.status.LastError, w.lastFail = now, nil, ""
 }
 
+// fail records a failure outside a reload, such as a watch error; a closed
+// watcher records and reports nothing.
 func (w *Watcher) fail(r ReloadResult, err error) ReloadEvent {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if w.closed {
+		return ReloadEvent{}
+	}
 	return w.failLocked(r, err)
 }
 
@@ -257,8 +260,14 @@ func (w *Watcher) eventLocked(r ReloadResult, err error, warnings diag.List) Rel
 	return ev
 }
 
-// report fires the callback for an outcome, outside the lock.
+// report fires the callback for an outcome, outside the lock. A zero event
+// (Version 0: the watcher is closed, or the poll found nothing new) reports
+// nothing; every real outcome has a version, as NewWatcher applies version 1
+// before the loop starts.
 func (w *Watcher) report(ev ReloadEvent) {
+	if ev.Version == 0 {
+		return
+	}
 	cb := w.opts.OnReload
 	if ev.Err != nil {
 		cb = w.opts.OnError

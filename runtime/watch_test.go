@@ -192,6 +192,25 @@ func TestWatcherPollBackstop(t *testing.T) {
 	}
 }
 
+// TestWatcherQuietAfterClose replays what a debounce timer or a watch error
+// racing with Close would do: a closed watcher counts and reports nothing.
+func TestWatcherQuietAfterClose(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "rules.yaml")
+	writeRules(t, path, lockRules("matmul_ref"))
+	h := newWatchHarness(t, path, -1)
+	if err := h.w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	h.w.report(h.w.reload(false))
+	h.w.report(h.w.fail(ReloadIOError, errors.New("late watch error")))
+	select {
+	case ev := <-h.events:
+		t.Fatalf("closed watcher reported %+v", ev)
+	default:
+	}
+	expectEqual(t, [NumReloadResults]uint64{ReloadApplied: 1}, h.w.Status().Counts)
+}
+
 func TestWatcherRejectsBadInitialFile(t *testing.T) {
 	dir := t.TempDir()
 	reg := rulesRegistry(t)
