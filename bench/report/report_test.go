@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -100,5 +101,42 @@ func TestWriteSVGRejectsNonPositiveTimes(t *testing.T) {
 	err := WriteSVG(&bytes.Buffer{}, "t", []Bar{{Label: "zero", Ns: 0}})
 	if err == nil || !strings.Contains(err.Error(), `"zero"`) {
 		t.Fatalf("got %v, want an error naming the bar", err)
+	}
+}
+
+// TestRunWritesReportAndPlot runs the command on the test input: the
+// report goes to stdout and the plot to the -svg file.
+func TestRunWritesReportAndPlot(t *testing.T) {
+	svgPath := filepath.Join(t.TempDir(), "plot.svg")
+	var stdout bytes.Buffer
+	if err := run("testdata/bench.out", svgPath, `^Dispatch/direct$`, &stdout); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stdout.String(), "Dispatch/dynamic_hit") || !strings.Contains(stdout.String(), "plot written to "+svgPath) {
+		t.Errorf("stdout lacks the report or the plot path:\n%s", stdout.String())
+	}
+	plot, err := os.ReadFile(svgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(plot, []byte(">Dispatch/direct<")) || bytes.Contains(plot, []byte(">Dispatch/static<")) {
+		t.Errorf("plot should draw Dispatch/direct only (of ours), as -modes selects:\n%s", plot)
+	}
+}
+
+func TestRunRejectsBadArguments(t *testing.T) {
+	empty := filepath.Join(t.TempDir(), "empty.out")
+	if err := os.WriteFile(empty, []byte("PASS\nok\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ in, modes, want string }{
+		{"testdata/bench.out", "(", "-modes"},
+		{"testdata/missing.out", ".", "missing.out"},
+		{empty, ".", "no benchmark results"},
+	} {
+		err := run(tc.in, "", tc.modes, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("run(%q, modes %q) = %v, want an error mentioning %q", tc.in, tc.modes, err, tc.want)
+		}
 	}
 }

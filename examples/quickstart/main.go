@@ -199,7 +199,8 @@ func onGPU(d *kernels.Dispatcher) {
 	tw.Flush()
 
 	gpuOut := zeros(runtime.BFloat16, runtime.BSHD, b, s, h, hd)
-	if err := bufs[3].CopyTo(gpuOut.Bytes()); err != nil {
+	outBuf := cuda.Buffer{Device: 0, Ptr: dout.DevicePtr(), Size: len(gpuOut.Bytes())}
+	if err := outBuf.CopyTo(gpuOut.Bytes()); err != nil {
 		log.Fatal(err)
 	}
 	maxErr := 0.0
@@ -243,6 +244,7 @@ func fallback(d *kernels.Dispatcher) {
 	}
 }
 
+// zeros returns a zeroed host tensor, exiting on a bad shape.
 func zeros(dt runtime.DType, l runtime.Layout, shape ...int) runtime.Tensor {
 	t, err := runtime.New(dt, l, shape...)
 	if err != nil {

@@ -1,10 +1,6 @@
 package cpu
 
-import (
-	"math"
-
-	"github.com/layerzero/lzgen/runtime"
-)
+import "github.com/layerzero/lzgen/runtime"
 
 // LayerNorm normalises each row of x's last dimension to zero mean and
 // unit variance, then applies weight and bias:
@@ -34,7 +30,7 @@ func LayerNorm(x, weight, bias, out runtime.Tensor, eps float32) error {
 			for _, v := range row {
 				squares += (v - mean) * (v - mean)
 			}
-			inv := float32(1 / math.Sqrt(float64(squares/float32(n)+eps)))
+			inv := invRootMean(squares, n, eps)
 			o := rw.out.target(r*n, n, buf[3*n:])
 			for i, v := range row {
 				o[i] = (v-mean)*inv*gain[i] + shift[i]

@@ -28,7 +28,7 @@ func RMSNorm(x, weight, out runtime.Tensor, eps float32) error {
 			for _, v := range row {
 				sum += v * v
 			}
-			inv := rmsScale(sum, n, eps)
+			inv := invRootMean(sum, n, eps)
 			o := rw.out.target(r*n, n, buf[2*n:])
 			for i, v := range row {
 				o[i] = v * inv * gain[i]
@@ -39,8 +39,10 @@ func RMSNorm(x, weight, out runtime.Tensor, eps float32) error {
 	return nil
 }
 
-// rmsScale returns 1/sqrt(sumSquares/n + eps).
-func rmsScale(sumSquares float32, n int, eps float32) float32 {
+// invRootMean returns 1/sqrt(sumSquares/n + eps): the factor that scales a
+// row of n values to unit root mean square (RMSNorm, sumSquares of the
+// values) or unit variance (LayerNorm, sumSquares of the deviations).
+func invRootMean(sumSquares float32, n int, eps float32) float32 {
 	return float32(1 / math.Sqrt(float64(sumSquares/float32(n)+eps)))
 }
 
@@ -59,7 +61,7 @@ func RMSNormF32(x, weight, out runtime.Tensor, eps float32) error {
 	parallel(rw.rows, 3*n, func(lo, hi int) {
 		for r := lo; r < hi; r++ {
 			row, o := xs[r*n:(r+1)*n], os[r*n:(r+1)*n]
-			mulScaled(o, row, gain, rmsScale(dot(row, row), n, eps))
+			mulScaled(o, row, gain, invRootMean(dot(row, row), n, eps))
 		}
 	})
 	return nil

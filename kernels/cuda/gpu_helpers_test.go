@@ -18,14 +18,21 @@ import (
 // tolerance is the largest accepted |gpu - cpu| / max(1, |cpu|) per dtype.
 var tolerance = map[runtime.DType]float64{runtime.Float32: 1e-5, runtime.Float16: 1e-3, runtime.BFloat16: 1e-2}
 
-// randomTensor returns a host tensor of values uniform in [-1, 1), rounded
-// to dt.
-func randomTensor(t testing.TB, rng *rand.Rand, dt runtime.DType, layout runtime.Layout, shape ...int) runtime.Tensor {
+// zeros returns a zeroed host tensor, failing the test on a bad shape.
+func zeros(t testing.TB, dt runtime.DType, layout runtime.Layout, shape ...int) runtime.Tensor {
 	t.Helper()
 	x, err := runtime.New(dt, layout, shape...)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return x
+}
+
+// randomTensor returns a host tensor of values uniform in [-1, 1), rounded
+// to dt.
+func randomTensor(t testing.TB, rng *rand.Rand, dt runtime.DType, layout runtime.Layout, shape ...int) runtime.Tensor {
+	t.Helper()
+	x := zeros(t, dt, layout, shape...)
 	setValues(x, func(int) float32 { return rng.Float32()*2 - 1 })
 	return x
 }

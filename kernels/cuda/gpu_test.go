@@ -26,11 +26,11 @@ func TestGPUSwiGLU(t *testing.T) {
 		for _, n := range []int{1, 255, 1024, 1025, 3 * 4097} {
 			t.Run(fmt.Sprintf("%v/n=%d", dt, n), func(t *testing.T) {
 				gate, up := randomTensor(t, rng, dt, runtime.LayoutRowMajor, n), randomTensor(t, rng, dt, runtime.LayoutRowMajor, n)
-				want, _ := runtime.New(dt, runtime.LayoutRowMajor, n)
+				want := zeros(t, dt, runtime.LayoutRowMajor, n)
 				if err := cpu.SwiGLU(gate, up, want); err != nil {
 					t.Fatal(err)
 				}
-				got, _ := runtime.New(dt, runtime.LayoutRowMajor, n)
+				got := zeros(t, dt, runtime.LayoutRowMajor, n)
 				out := toDevice(t, got)
 				launch(t, "swiglu.cu", "lz_swiglu", dim3(ceilDiv(n, 1024), 1, 1), dim3(256, 1, 1),
 					toDevice(t, gate), toDevice(t, up), out, int32(dt), int32(n))
@@ -50,11 +50,11 @@ func TestGPURMSNorm(t *testing.T) {
 			t.Run(fmt.Sprintf("%v/%dx%d", dt, rows, cols), func(t *testing.T) {
 				x, w := randomTensor(t, rng, dt, runtime.LayoutRowMajor, rows, cols), randomTensor(t, rng, dt, runtime.LayoutRowMajor, cols)
 				const eps = 1e-6
-				want, _ := runtime.New(dt, runtime.LayoutRowMajor, rows, cols)
+				want := zeros(t, dt, runtime.LayoutRowMajor, rows, cols)
 				if err := cpu.RMSNorm(x, w, want, eps); err != nil {
 					t.Fatal(err)
 				}
-				got, _ := runtime.New(dt, runtime.LayoutRowMajor, rows, cols)
+				got := zeros(t, dt, runtime.LayoutRowMajor, rows, cols)
 				out := toDevice(t, got)
 				launch(t, "norm.cu", "lz_rms_norm", dim3(rows, 1, 1), dim3(256, 1, 1),
 					toDevice(t, x), toDevice(t, w), out, float32(eps), int32(dt), int32(rows), int32(cols))
@@ -67,8 +67,8 @@ func TestGPURMSNorm(t *testing.T) {
 
 // ropeTables returns float32 cos and sin tables [seq, dim/2] for base 10000.
 func ropeTables(t *testing.T, seq, dim int) (cos, sin runtime.Tensor) {
-	cos, _ = runtime.New(runtime.Float32, runtime.LayoutRowMajor, seq, dim/2)
-	sin, _ = runtime.New(runtime.Float32, runtime.LayoutRowMajor, seq, dim/2)
+	cos = zeros(t, runtime.Float32, runtime.LayoutRowMajor, seq, dim/2)
+	sin = zeros(t, runtime.Float32, runtime.LayoutRowMajor, seq, dim/2)
 	angle := func(i int) float64 {
 		pos, k := i/(dim/2), i%(dim/2)
 		return float64(pos) * math.Pow(10000, -2*float64(k)/float64(dim))
@@ -88,11 +88,11 @@ func TestGPURoPE(t *testing.T) {
 				t.Run(fmt.Sprintf("%v/%v/interleaved=%v", dt, s, interleaved), func(t *testing.T) {
 					x := randomTensor(t, rng, dt, runtime.BSHD, b, seq, h, d)
 					cos, sin := ropeTables(t, seq, d)
-					want, _ := runtime.New(dt, runtime.BSHD, b, seq, h, d)
+					want := zeros(t, dt, runtime.BSHD, b, seq, h, d)
 					if err := cpu.RoPE(x, cos, sin, want, interleaved); err != nil {
 						t.Fatal(err)
 					}
-					got, _ := runtime.New(dt, runtime.BSHD, b, seq, h, d)
+					got := zeros(t, dt, runtime.BSHD, b, seq, h, d)
 					out := toDevice(t, got)
 					flag := int32(0)
 					if interleaved {
@@ -125,11 +125,11 @@ func TestGPUAttention(t *testing.T) {
 						q := randomTensor(t, rng, dt, runtime.BSHD, s.batch, s.seqQ, s.heads, d)
 						k := randomTensor(t, rng, dt, runtime.BSHD, s.batch, s.seqK, s.kvHeads, d)
 						v := randomTensor(t, rng, dt, runtime.BSHD, s.batch, s.seqK, s.kvHeads, d)
-						want, _ := runtime.New(dt, runtime.BSHD, s.batch, s.seqQ, s.heads, d)
+						want := zeros(t, dt, runtime.BSHD, s.batch, s.seqQ, s.heads, d)
 						if err := ref(q, k, v, want, 0); err != nil {
 							t.Fatal(err)
 						}
-						got, _ := runtime.New(dt, runtime.BSHD, s.batch, s.seqQ, s.heads, d)
+						got := zeros(t, dt, runtime.BSHD, s.batch, s.seqQ, s.heads, d)
 						out := toDevice(t, got)
 						launch(t, "attention.cu", entry, dim3(ceilDiv(s.seqQ, 64), s.heads, s.batch), dim3(128, 1, 1),
 							toDevice(t, q), toDevice(t, k), toDevice(t, v), out, float32(0), int32(dt),

@@ -23,12 +23,14 @@ import (
 // every .h and .cuh file of this directory in name order.
 func sourceHash(t *testing.T, cu string) string {
 	t.Helper()
-	headers, err := filepath.Glob("*.h")
-	if err != nil {
-		t.Fatal(err)
+	var headers []string
+	for _, pattern := range []string{"*.h", "*.cuh"} {
+		matches, err := filepath.Glob(pattern)
+		if err != nil {
+			t.Fatal(err)
+		}
+		headers = append(headers, matches...)
 	}
-	cuh, _ := filepath.Glob("*.cuh")
-	headers = append(headers, cuh...)
 	slices.Sort(headers)
 	h := sha256.New()
 	for _, name := range append([]string{cu}, headers...) {

@@ -107,8 +107,9 @@ func SetDriver(d Driver) (restore func()) {
 	}
 }
 
-// Available reports whether a CUDA driver with at least one device is
-// present. The first call initialises the driver.
+// Available reports whether the installed CUDA driver loaded and has at
+// least one device. The driver is initialised once, when the package is
+// (see publish), so this costs no more than a sync.Once check.
 func Available() bool {
 	d := current.Load()
 	if d.Init() != nil {

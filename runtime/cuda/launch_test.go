@@ -10,6 +10,7 @@ import (
 	"testing"
 	"unsafe"
 
+	lzruntime "github.com/layerzero/lzgen/runtime"
 	"github.com/layerzero/lzgen/runtime/cuda"
 	"github.com/layerzero/lzgen/runtime/cuda/cudatest"
 )
@@ -46,6 +47,9 @@ func TestLaunchRecordsArgumentsInOrder(t *testing.T) {
 			l.Kernel, l.Grid, l.Block, l.SharedMem)
 	}
 	wantSizes := []int{8, 8, 8, 4, 4, 4, 4}
+	if len(l.Args) != len(wantSizes) {
+		t.Fatalf("recorded %d arguments, want %d", len(l.Args), len(wantSizes))
+	}
 	for i, a := range l.Args {
 		if len(a) != wantSizes[i] {
 			t.Errorf("argument %d has %d bytes, want %d", i, len(a), wantSizes[i])
@@ -112,6 +116,28 @@ func TestFunctionRefErrors(t *testing.T) {
 	}
 	if _, err := set.Ref("norm.cu", "lz_rms_norm").On(3); err == nil || !strings.Contains(err.Error(), "CUDA_ERROR_INVALID_DEVICE") {
 		t.Errorf("device 3 of 1: error = %v, want CUDA_ERROR_INVALID_DEVICE", err)
+	}
+	if _, err := set.Ref("norm.cu", "lz_rms_norm").On(-1); err == nil || !strings.Contains(err.Error(), "negative device ordinal -1") {
+		t.Errorf("device -1: error = %v, want it to name the negative ordinal", err)
+	}
+}
+
+// TestSetDriverPublishesDevices checks what the dispatch engine learns from
+// an installed driver: CUDA availability and each device's compute
+// capability, both undone when the previous driver comes back.
+func TestSetDriverPublishesDevices(t *testing.T) {
+	wasAvailable, sm0, sm1 := lzruntime.CUDAAvailable(), lzruntime.DeviceSM(0), lzruntime.DeviceSM(1)
+	fake := cudatest.New(2)
+	fake.SetAttribute(cuda.AttrComputeCapabilityMajor, 8)
+	fake.SetAttribute(cuda.AttrComputeCapabilityMinor, 6)
+	restore := cuda.SetDriver(fake)
+	available, got0, got1 := lzruntime.CUDAAvailable(), lzruntime.DeviceSM(0), lzruntime.DeviceSM(1)
+	restore()
+	if !available || got0 != 86 || got1 != 86 {
+		t.Errorf("with two sm_86 devices: CUDAAvailable %v, DeviceSM(0) %d, DeviceSM(1) %d; want true, 86, 86", available, got0, got1)
+	}
+	if a, s0, s1 := lzruntime.CUDAAvailable(), lzruntime.DeviceSM(0), lzruntime.DeviceSM(1); a != wasAvailable || s0 != sm0 || s1 != sm1 {
+		t.Errorf("after restore: CUDAAvailable %v, DeviceSM %d %d; want the previous %v, %d %d", a, s0, s1, wasAvailable, sm0, sm1)
 	}
 }
 

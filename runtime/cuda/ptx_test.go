@@ -39,6 +39,9 @@ func TestParseEntriesQualifiersAndArrays(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []Param{{8, 16}, {24, 8}, {2, 2}}
+	if len(entries) != 1 || len(entries[0].Params) != len(want) {
+		t.Fatalf("entries = %+v, want one entry with %d parameters", entries, len(want))
+	}
 	for i, p := range entries[0].Params {
 		if p != want[i] {
 			t.Errorf("param %d = %+v, want %+v", i, p, want[i])

@@ -30,6 +30,8 @@ type Info struct {
 // it: major*10+minor, e.g. 90 for an H100.
 func (i Info) SM() int32 { return int32(i.Major*10 + i.Minor) }
 
+// String describes the GPU in one line for logs: ordinal, name, SM, memory
+// and driver.
 func (i Info) String() string {
 	return fmt.Sprintf("cuda:%d %s (sm_%d, %d MiB, driver %s)", i.Index, i.Name, i.SM(), i.MemoryBytes>>20, i.DriverVersion)
 }

@@ -12,27 +12,28 @@ import (
 func Detect() ([]Info, error) { return DetectWith(nvml.New()) }
 
 // DetectWith lists the GPUs lib reports; tests pass go-nvml's mock servers
-// (e.g. mock/dgxh100).
+// (e.g. mock/dgxh100). NVML failures are wrapped, so errors.Is matches both
+// ErrUnavailable (no library) and the nvml.Return code.
 func DetectWith(lib nvml.Interface) (devices []Info, err error) {
 	if ret := lib.Init(); ret != nvml.SUCCESS {
-		return nil, fmt.Errorf("%w: nvmlInit: %v", ErrUnavailable, ret)
+		return nil, fmt.Errorf("%w: nvmlInit: %w", ErrUnavailable, ret)
 	}
 	defer func() {
 		if ret := lib.Shutdown(); ret != nvml.SUCCESS && err == nil {
-			err = fmt.Errorf("device: nvmlShutdown: %v", ret)
+			err = fmt.Errorf("device: nvmlShutdown: %w", ret)
 		}
 	}()
 	driver, ret := lib.SystemGetDriverVersion()
 	if ret != nvml.SUCCESS {
-		return nil, fmt.Errorf("device: driver version: %v", ret)
+		return nil, fmt.Errorf("device: driver version: %w", ret)
 	}
 	cudaVersion, ret := lib.SystemGetCudaDriverVersion()
 	if ret != nvml.SUCCESS {
-		return nil, fmt.Errorf("device: CUDA driver version: %v", ret)
+		return nil, fmt.Errorf("device: CUDA driver version: %w", ret)
 	}
 	count, ret := lib.DeviceGetCount()
 	if ret != nvml.SUCCESS {
-		return nil, fmt.Errorf("device: device count: %v", ret)
+		return nil, fmt.Errorf("device: device count: %w", ret)
 	}
 	for i := range count {
 		info, err := describe(lib, i)
@@ -64,7 +65,7 @@ func describe(lib nvml.Interface, index int) (Info, error) {
 		info.MemoryBytes = mem.Total
 	}
 	if ret != nvml.SUCCESS {
-		return Info{}, fmt.Errorf("device: describing GPU %d: %v", index, ret)
+		return Info{}, fmt.Errorf("device: describing GPU %d: %w", index, ret)
 	}
 	return info, nil
 }

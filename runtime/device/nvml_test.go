@@ -3,6 +3,7 @@
 package device
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -55,14 +56,16 @@ func selectKernel() (string, map[string]runtime.Reasons) {
 }
 
 // detectAndPublish runs detection on a mock machine and publishes it,
-// restoring device 0's SM afterwards.
+// restoring every published device's SM afterwards.
 func detectAndPublish(t *testing.T, lib nvml.Interface) []Info {
 	t.Helper()
-	before := runtime.DeviceSM(0)
-	t.Cleanup(func() { runtime.SetDeviceSM(0, before) })
 	devices, err := DetectWith(lib)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, d := range devices {
+		before := runtime.DeviceSM(int32(d.Index))
+		t.Cleanup(func() { runtime.SetDeviceSM(int32(d.Index), before) })
 	}
 	Publish(devices)
 	return devices
@@ -120,13 +123,13 @@ func TestSelectionBySM(t *testing.T) {
 func TestDetectReportsNVMLFailure(t *testing.T) {
 	lib := dgxh100.New()
 	lib.InitFunc = func() nvml.Return { return nvml.ERROR_LIBRARY_NOT_FOUND }
-	if _, err := DetectWith(lib); err == nil || !strings.Contains(err.Error(), "NVML unavailable") {
-		t.Errorf("DetectWith(no library) error = %v, want ErrUnavailable", err)
+	if _, err := DetectWith(lib); !errors.Is(err, ErrUnavailable) || !errors.Is(err, nvml.ERROR_LIBRARY_NOT_FOUND) {
+		t.Errorf("DetectWith(no library) error = %v, want ErrUnavailable wrapping ERROR_LIBRARY_NOT_FOUND", err)
 	}
 	lib = dgxh100.New()
 	dev := lib.Devices[2].(*server.Device)
 	dev.GetCudaComputeCapabilityFunc = func() (int, int, nvml.Return) { return 0, 0, nvml.ERROR_GPU_IS_LOST }
-	if _, err := DetectWith(lib); err == nil || !strings.Contains(err.Error(), "GPU 2") {
-		t.Errorf("DetectWith(lost GPU 2) error = %v, want it to name GPU 2", err)
+	if _, err := DetectWith(lib); !errors.Is(err, nvml.ERROR_GPU_IS_LOST) || !strings.Contains(err.Error(), "GPU 2") {
+		t.Errorf("DetectWith(lost GPU 2) error = %v, want it to name GPU 2 and wrap ERROR_GPU_IS_LOST", err)
 	}
 }

@@ -100,7 +100,7 @@ func target(p *plan) (base string, hidden int, stop func(), err error) {
 			return "", 0, nil, fmt.Errorf("reading the server's rules file: %w", err)
 		}
 		base = "http://" + p.addr
-		hidden, err := serverHidden(base)
+		hidden, err = serverHidden(base)
 		return base, hidden, func() { os.WriteFile(p.rulesFile, original, 0o644) }, err
 	}
 	dir, err := os.MkdirTemp("", "lzgen-loadtest-")
@@ -109,6 +109,7 @@ func target(p *plan) (base string, hidden int, stop func(), err error) {
 	}
 	p.rulesFile = filepath.Join(dir, "rules.yaml")
 	if err := os.WriteFile(p.rulesFile, []byte(rulesBefore), 0o644); err != nil {
+		os.RemoveAll(dir)
 		return "", 0, nil, err
 	}
 	cfg := service.DefaultConfig()
@@ -116,10 +117,13 @@ func target(p *plan) (base string, hidden int, stop func(), err error) {
 	cfg.Breaker.Cooldown = 500 * time.Millisecond // so the breaker closes again within the run
 	svc, err := service.New(cfg)
 	if err != nil {
+		os.RemoveAll(dir)
 		return "", 0, nil, err
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
+		svc.Close()
+		os.RemoveAll(dir)
 		return "", 0, nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -140,6 +144,9 @@ func serverHidden(base string) (int, error) {
 		return 0, err
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("GET /healthz: %s", resp.Status)
+	}
 	var h service.Health
 	if err := json.NewDecoder(resp.Body).Decode(&h); err != nil {
 		return 0, fmt.Errorf("decoding /healthz: %w", err)

@@ -63,23 +63,24 @@ func (b *Block) Forward(ops Ops, x []float32, batch, seq int) ([]float32, []Step
 	}
 
 	run := stepper{steps: make([]Step, 0, 13)}
-	run.do("attn_norm", opNormRMS)(ops.NormRmsResult(in, b.w.attnNorm, normed, c.Eps))
-	run.do("q_proj", opMatmul)(ops.MatmulResult(normed, b.w.wq, q))
-	run.do("k_proj", opMatmul)(ops.MatmulResult(normed, b.w.wk, k))
-	run.do("v_proj", opMatmul)(ops.MatmulResult(normed, b.w.wv, v))
-	run.do("q_rope", opRoPE)(ops.PosencRopeResult(qh, cos, sin, qr, false))
-	run.do("k_rope", opRoPE)(ops.PosencRopeResult(kh, cos, sin, kr, false))
-	run.do("attention", opAttention)(ops.AttentionCausalResult(qr, kr, vh, attnHeads, float32(1/math.Sqrt(float64(c.HeadDim)))))
-	run.do("o_proj", opMatmul)(ops.MatmulResult(attn, b.w.wo, proj))
+	run.do("attn_norm", opNormRMS, func() (runtime.Result, error) { return ops.NormRmsResult(in, b.w.attnNorm, normed, c.Eps) })
+	run.do("q_proj", opMatmul, func() (runtime.Result, error) { return ops.MatmulResult(normed, b.w.wq, q) })
+	run.do("k_proj", opMatmul, func() (runtime.Result, error) { return ops.MatmulResult(normed, b.w.wk, k) })
+	run.do("v_proj", opMatmul, func() (runtime.Result, error) { return ops.MatmulResult(normed, b.w.wv, v) })
+	run.do("q_rope", opRoPE, func() (runtime.Result, error) { return ops.PosencRopeResult(qh, cos, sin, qr, false) })
+	run.do("k_rope", opRoPE, func() (runtime.Result, error) { return ops.PosencRopeResult(kh, cos, sin, kr, false) })
+	scale := float32(1 / math.Sqrt(float64(c.HeadDim)))
+	run.do("attention", opAttention, func() (runtime.Result, error) { return ops.AttentionCausalResult(qr, kr, vh, attnHeads, scale) })
+	run.do("o_proj", opMatmul, func() (runtime.Result, error) { return ops.MatmulResult(attn, b.w.wo, proj) })
 	if run.err != nil {
 		return nil, run.steps, run.err
 	}
 	hidden := addInto(proj.Float32s(), x) // proj now holds h, the residual stream
-	run.do("mlp_norm", opNormRMS)(ops.NormRmsResult(proj, b.w.mlpNorm, normed, c.Eps))
-	run.do("gate_proj", opMatmul)(ops.MatmulResult(normed, b.w.wGate, gate))
-	run.do("up_proj", opMatmul)(ops.MatmulResult(normed, b.w.wUp, up))
-	run.do("swiglu", opSwiGLU)(ops.ActivationSwigluResult(gate, up, act))
-	run.do("down_proj", opMatmul)(ops.MatmulResult(act, b.w.wDown, out))
+	run.do("mlp_norm", opNormRMS, func() (runtime.Result, error) { return ops.NormRmsResult(proj, b.w.mlpNorm, normed, c.Eps) })
+	run.do("gate_proj", opMatmul, func() (runtime.Result, error) { return ops.MatmulResult(normed, b.w.wGate, gate) })
+	run.do("up_proj", opMatmul, func() (runtime.Result, error) { return ops.MatmulResult(normed, b.w.wUp, up) })
+	run.do("swiglu", opSwiGLU, func() (runtime.Result, error) { return ops.ActivationSwigluResult(gate, up, act) })
+	run.do("down_proj", opMatmul, func() (runtime.Result, error) { return ops.MatmulResult(act, b.w.wDown, out) })
 	if run.err != nil {
 		return nil, run.steps, run.err
 	}

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"errors"
 	"math"
 	"slices"
 	"strings"
@@ -118,6 +119,47 @@ func TestForwardSameSeedSameOutput(t *testing.T) {
 	}
 	if slices.Equal(run(5), run(6)) {
 		t.Error("seeds 5 and 6 gave the same output")
+	}
+}
+
+// failingOps fails the matmul of one step and counts every dispatch.
+type failingOps struct {
+	referenceOps
+	failAt, calls int // failAt: the number of the matmul call that fails
+	matmuls       int
+}
+
+func (o *failingOps) NormRmsResult(x, weight, out runtime.Tensor, eps float32) (runtime.Result, error) {
+	o.calls++
+	return o.referenceOps.NormRmsResult(x, weight, out, eps)
+}
+
+func (o *failingOps) MatmulResult(a, b, out runtime.Tensor) (runtime.Result, error) {
+	o.calls++
+	if o.matmuls++; o.matmuls == o.failAt {
+		return runtime.Result{}, errors.New("kernel exploded")
+	}
+	return o.referenceOps.MatmulResult(a, b, out)
+}
+
+// TestForwardStopsAtTheFirstFailure fails k_proj, the second matmul: the
+// error names the step, the steps before it are reported, and nothing after
+// it is dispatched.
+func TestForwardStopsAtTheFirstFailure(t *testing.T) {
+	b, err := New(smallConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops := &failingOps{failAt: 2}
+	out, steps, err := b.Forward(ops, input(2*smallConfig.Hidden), 1, 2)
+	if err == nil || out != nil || !strings.Contains(err.Error(), "step k_proj (matmul): kernel exploded") {
+		t.Fatalf("Forward = %d values, %v; want no output and an error naming step k_proj", len(out), err)
+	}
+	if len(steps) != 2 || steps[0].Name != "attn_norm" || steps[1].Name != "q_proj" {
+		t.Errorf("steps %+v, want attn_norm and q_proj", steps)
+	}
+	if ops.calls != 3 {
+		t.Errorf("%d dispatches, want 3: attn_norm, q_proj and the failing k_proj, nothing after", ops.calls)
 	}
 }
 

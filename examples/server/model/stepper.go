@@ -22,18 +22,20 @@ type stepper struct {
 	err   error
 }
 
-// do returns the recorder for step name of op; call it with a Result
-// variant's two return values. The first error is kept and later steps are
-// not recorded; the block checks err before it uses a step's output.
-func (s *stepper) do(name, op string) func(runtime.Result, error) {
-	return func(res runtime.Result, err error) {
-		if s.err != nil {
-			return
-		}
-		if err != nil {
-			s.err = fmt.Errorf("step %s (%s): %w", name, op, err)
-			return
-		}
-		s.steps = append(s.steps, Step{Name: name, Op: op, Kernel: res.KernelName, Fallback: res.Fallback, Cached: res.Cached})
+// do dispatches step name of op by calling call, a Result variant of the
+// Dispatcher, and records the kernel that served it. After the first error
+// later steps are neither dispatched nor recorded, so a failed pass stops
+// there instead of running the rest of the block on a missing output (and
+// counting those calls in the engine's telemetry); the block checks err
+// before it uses a step's output.
+func (s *stepper) do(name, op string, call func() (runtime.Result, error)) {
+	if s.err != nil {
+		return
 	}
+	res, err := call()
+	if err != nil {
+		s.err = fmt.Errorf("step %s (%s): %w", name, op, err)
+		return
+	}
+	s.steps = append(s.steps, Step{Name: name, Op: op, Kernel: res.KernelName, Fallback: res.Fallback, Cached: res.Cached})
 }

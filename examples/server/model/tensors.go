@@ -7,7 +7,7 @@ import (
 )
 
 // tensors wraps float32 buffers as tensors, keeping the first error so that
-// a forward pass checks once after building all its views.
+// a forward pass (or newWeights) checks once after building all of them.
 type tensors struct{ err error }
 
 // matrix wraps data as a row-major [rows, cols] tensor; nil data allocates a
@@ -25,6 +25,8 @@ func (t *tensors) heads(m runtime.Tensor, batch, seq, heads, headDim int) runtim
 	return t.wrap(runtime.BSHD, m.Float32s(), batch, seq, heads, headDim)
 }
 
+// wrap describes data as a contiguous tensor of the layout and shape; after
+// the first error it returns the zero Tensor.
 func (t *tensors) wrap(layout runtime.Layout, data []float32, shape ...int) runtime.Tensor {
 	if t.err != nil {
 		return runtime.Tensor{}

@@ -23,39 +23,29 @@ type weights struct {
 // norm weights to one, the usual initialisation.
 func newWeights(c Config) (weights, error) {
 	rng := rand.New(rand.NewPCG(c.Seed, c.Seed^0x9e3779b97f4a7c15))
-	var w weights
-	var err error
+	var t tensors
 	matrix := func(in, out int) runtime.Tensor {
-		if err != nil {
-			return runtime.Tensor{}
-		}
 		data := make([]float32, in*out)
 		std := 1 / math.Sqrt(float64(in))
 		for i := range data {
 			data[i] = float32(rng.NormFloat64() * std)
 		}
-		var t runtime.Tensor
-		t, err = runtime.FromFloat32(runtime.LayoutRowMajor, data, in, out)
-		return t
+		return t.matrix(data, in, out)
 	}
 	ones := func(n int) runtime.Tensor {
-		if err != nil {
-			return runtime.Tensor{}
-		}
 		data := make([]float32, n)
 		for i := range data {
 			data[i] = 1
 		}
-		var t runtime.Tensor
-		t, err = runtime.FromFloat32(runtime.LayoutRowMajor, data, n)
-		return t
+		return t.wrap(runtime.LayoutRowMajor, data, n)
 	}
+	var w weights
 	attn, kv := c.Heads*c.HeadDim, c.KVHeads*c.HeadDim
 	w.attnNorm, w.mlpNorm = ones(c.Hidden), ones(c.Hidden)
 	w.wq, w.wk, w.wv, w.wo = matrix(c.Hidden, attn), matrix(c.Hidden, kv), matrix(c.Hidden, kv), matrix(attn, c.Hidden)
 	w.wGate, w.wUp, w.wDown = matrix(c.Hidden, c.FFN), matrix(c.Hidden, c.FFN), matrix(c.FFN, c.Hidden)
-	if err != nil {
-		return weights{}, fmt.Errorf("model weights: %w", err)
+	if t.err != nil {
+		return weights{}, fmt.Errorf("model weights: %w", t.err)
 	}
 	return w, nil
 }
