@@ -128,6 +128,7 @@ func (l List) Err() error {
 // ListError is an error made of positioned diagnostics.
 type ListError struct{ List List }
 
+// Error lists the diagnostics, one a line.
 func (e *ListError) Error() string { return strings.TrimSuffix(e.List.String(), "\n") }
 
 // AsList extracts the diagnostics from err when it is (or wraps) a *ListError.
@@ -141,18 +142,14 @@ func AsList(err error) (List, bool) {
 
 // Suggest returns the candidate closest to word by edit distance when it is
 // close enough to be a likely misspelling, else "".
+// Close enough is fewer than min(len(word)/3+2, 3) edits, ignoring case; of
+// equally close candidates the alphabetically first wins.
 func Suggest(word string, candidates []string) string {
-	best, bestDist := "", len(word)/3+2
-	if bestDist > 3 {
-		bestDist = 3
-	}
+	word = strings.ToLower(word)
+	best, bestDist := "", min(len(word)/3+2, 3)
 	for _, c := range candidates {
-		if d := distance(strings.ToLower(word), strings.ToLower(c)); d < bestDist || (d == bestDist && best != "" && c < best) {
-			if d < bestDist {
-				best, bestDist = c, d
-			} else {
-				best = c
-			}
+		if d := distance(word, strings.ToLower(c)); d < bestDist || d == bestDist && best != "" && c < best {
+			best, bestDist = c, d
 		}
 	}
 	return best

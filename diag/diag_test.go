@@ -24,6 +24,12 @@ func TestSuggest(t *testing.T) {
 			t.Errorf("Suggest(%q) = %q, want %q", tc.word, got, tc.want)
 		}
 	}
+	// Equally close candidates: the alphabetically first wins, whatever the order.
+	for _, candidates := range [][]string{{"cot", "cut", "bat"}, {"bat", "cut", "cot"}} {
+		if got := Suggest("cat", candidates); got != "bat" {
+			t.Errorf("Suggest(cat, %v) = %q, want bat", candidates, got)
+		}
+	}
 	if got := DidYouMean("prority", known); got != `did you mean "priority"?` {
 		t.Errorf("DidYouMean = %q", got)
 	}

@@ -1,6 +1,7 @@
 package diag
 
 import (
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -45,7 +46,7 @@ func Mapping(l *List, file string, n *yaml.Node, what string, known []string) []
 			continue
 		}
 		seen[k.Value] = k
-		if known != nil && !contains(known, k.Value) {
+		if known != nil && !slices.Contains(known, k.Value) {
 			l.Errorf(At(file, k), "unknown key %q in %s", k.Value, what)
 			if h := DidYouMean(k.Value, known); h != "" {
 				l.Hint("%s", h)
@@ -91,13 +92,4 @@ func KindName(n *yaml.Node) string {
 		return "null"
 	}
 	return "a string"
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -42,7 +42,7 @@ func (b *builder) bake(m *model) string {
 		}
 	}
 	for _, op := range m.ops {
-		op.static = staticOrder(op, pol)
+		op.static = staticOrder(op, m.kernels, pol)
 		if len(op.static) == 0 {
 			b.diags.Errorf(op.pos, "the dispatch section leaves operation %s without a kernel", op.name)
 		}
@@ -53,28 +53,20 @@ func (b *builder) bake(m *model) string {
 // staticOrder is the order the static dispatcher tries op's kernels in, the
 // context-free part of the engine's CONFIG order: the lock, the fallback
 // chain, the other kernels by priority, the reference kernel last; denied
-// kernels left out.
-func staticOrder(op *opModel, pol *runtime.Policy) []*kernelModel {
+// kernels left out. kernels is the model's kernel table, indexed by id.
+func staticOrder(op *opModel, kernels []*kernelModel, pol *runtime.Policy) []*kernelModel {
 	var order []*kernelModel
 	add := func(k *kernelModel) {
 		if k.op == op && !slices.Contains(order, k) && (pol == nil || pol.Admits(runtime.KernelID(k.id))) {
 			order = append(order, k)
 		}
 	}
-	byID := func(id runtime.KernelID) *kernelModel {
-		for _, k := range op.byPrio {
-			if k.id == int(id) {
-				return k
-			}
-		}
-		return &kernelModel{} // another op's kernel: add skips it
-	}
 	if pol != nil {
 		if id, ok := pol.Lock(runtime.OpID(op.id)); ok {
-			add(byID(id))
+			add(kernels[id])
 		}
 		for _, id := range pol.Chain(runtime.OpID(op.id)) {
-			add(byID(id))
+			add(kernels[id])
 		}
 	}
 	for _, k := range op.byPrio {

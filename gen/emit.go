@@ -132,15 +132,16 @@ func paramDecls(params []param) []jen.Code {
 	for i, p := range params {
 		s := jen.Id(p.name)
 		if i == len(params)-1 || params[i+1].typ != p.typ {
-			s.Add(paramType(p.typ))
+			s.Add(goParamType(p.typ))
 		}
 		out[i] = s
 	}
 	return out
 }
 
-func paramType(t ParamType) jen.Code {
-	if t == TypeTensor {
+// goParamType is the Go type a param has in generated code.
+func goParamType(t paramType) jen.Code {
+	if t == typeTensor {
 		return rt("Tensor")
 	}
 	return jen.Id(t.String())

@@ -1,8 +1,8 @@
 package gen
 
 import (
-	"fmt"
-	"sort"
+	"slices"
+	"strings"
 
 	"github.com/dave/jennifer/jen"
 )
@@ -89,10 +89,12 @@ func contextAssignments(op *opModel) []jen.Code {
 		value jen.Code
 	}
 	var as []assignment
-	for field, value := range contextValues(op) {
-		as = append(as, assignment{fmt.Sprintf("%#v", field), value})
+	for f, value := range contextFieldValues(op) {
+		if value != nil {
+			as = append(as, assignment{fieldGoNames[f], value})
+		}
 	}
-	sort.Slice(as, func(i, j int) bool { return as[i].field < as[j].field })
+	slices.SortFunc(as, func(a, b assignment) int { return strings.Compare(a.field, b.field) })
 	out := make([]jen.Code, len(as))
 	for i, a := range as {
 		out[i] = jen.Id("c").Dot(a.field).Op("=").Add(a.value)

@@ -110,8 +110,5 @@ func (c *cudaModel) readsFields() bool {
 
 // readsField reports whether x reads a context field; nil reads none.
 func (x *expr) readsField() bool {
-	if x == nil {
-		return false
-	}
-	return x.kind == exField || x.x.readsField() || x.y.readsField()
+	return x.find(func(e *expr) bool { return e.kind == exField }) != nil
 }

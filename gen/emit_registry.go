@@ -88,22 +88,10 @@ func (e *emitter) invoke(f *jen.File, op *opModel) {
 func constraintsLiteral(w *runtime.Constraints) jen.Code {
 	d := jen.Dict{jen.Id("Platform"): rt(platformGoNames[w.Platform])}
 	if w.DTypes != 0 {
-		var bits []jen.Code
-		for d := range runtime.DType(8) {
-			if name, ok := dtypeGoNames[d]; ok && w.DTypes.With(d) == w.DTypes {
-				bits = append(bits, jen.Lit(1).Op("<<").Add(rt(name)))
-			}
-		}
-		d[jen.Id("DTypes")] = orBits(bits)
+		d[jen.Id("DTypes")] = bitSet(w.DTypes, dtypeGoNames)
 	}
 	if w.Layouts != 0 {
-		var bits []jen.Code
-		for l := range runtime.Layout(8) {
-			if name, ok := layoutGoNames[l]; ok && w.Layouts.With(l) == w.Layouts {
-				bits = append(bits, jen.Lit(1).Op("<<").Add(rt(name)))
-			}
-		}
-		d[jen.Id("Layouts")] = orBits(bits)
+		d[jen.Id("Layouts")] = bitSet(w.Layouts, layoutGoNames)
 	}
 	ints := map[string]int32{"MinSM": w.MinSM, "MaxSM": w.MaxSM}
 	for name, v := range ints {
@@ -143,10 +131,17 @@ func linedValues(items []jen.Code) *jen.Statement {
 	})
 }
 
-func orBits(bits []jen.Code) *jen.Statement {
-	s := jen.Add(bits[0])
-	for _, b := range bits[1:] {
-		s = s.Op("|").Add(b)
+// bitSet writes a non-empty set of enum values (a DTypeSet or LayoutSet)
+// as 1<<runtime.A | 1<<runtime.B; names spells each value in Go.
+func bitSet[T ~uint8](set interface{ Has(T) bool }, names map[T]string) *jen.Statement {
+	var s *jen.Statement
+	for _, x := range members(set, names) {
+		bit := jen.Lit(1).Op("<<").Add(rt(names[x]))
+		if s == nil {
+			s = bit
+		} else {
+			s = s.Op("|").Add(bit)
+		}
 	}
 	return s
 }

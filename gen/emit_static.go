@@ -50,7 +50,7 @@ func (e *emitter) static(f *jen.File) {
 func (e *emitter) args(f *jen.File, op *opModel) {
 	var fields []jen.Code
 	for _, p := range op.params {
-		fields = append(fields, jen.Id(exportName(p.name)).Add(paramType(p.typ)))
+		fields = append(fields, jen.Id(exportName(p.name)).Add(goParamType(p.typ)))
 	}
 	f.Commentf("%sArgs holds the arguments of %s, for Registry.Invoke.", op.goName, op.name)
 	f.Type().Id(op.goName + "Args").Struct(fields...)
@@ -63,18 +63,32 @@ func (e *emitter) contextBuilder(f *jen.File, op *opModel) {
 	)
 }
 
+// contextFieldValues is, by field, the value op's context builder gives
+// each field it sets (nil for the fields it leaves zero): the op, platform,
+// device and SM from the first tensor param, the rest from the manifest's
+// context expressions. The builder, the Dispatcher's in-place context and
+// the static dispatcher's locals all read it, so they cannot disagree.
+func contextFieldValues(op *opModel) [runtime.NumFields]*jen.Statement {
+	var values [runtime.NumFields]*jen.Statement
+	first := op.params[0].name
+	device := func() *jen.Statement { return jen.Int32().Call(jen.Id(first).Dot("DeviceIndex").Call()) }
+	values[runtime.FieldOp] = jen.Id(opConst(op))
+	values[runtime.FieldPlatform] = jen.Id(first).Dot("Platform").Call()
+	values[runtime.FieldDevice] = device()
+	values[runtime.FieldSM] = rt("DeviceSM").Call(device())
+	for _, c := range op.context {
+		values[c.field] = c.expr.convert(fieldValueType(c.field))
+	}
+	return values
+}
+
 // contextValues fills the runtime.Context literal of op's context builder.
 func contextValues(op *opModel) jen.Dict {
-	first := op.params[0].name
-	device := jen.Int32().Call(jen.Id(first).Dot("DeviceIndex").Call())
-	values := jen.Dict{
-		jen.Id("Op"):       jen.Id(opConst(op)),
-		jen.Id("Platform"): jen.Id(first).Dot("Platform").Call(),
-		jen.Id("Device"):   device,
-		jen.Id("SM"):       rt("DeviceSM").Call(device.Clone()),
-	}
-	for _, c := range op.context {
-		values[jen.Id(fieldGoNames[c.field])] = c.expr.convert(fieldValueType(c.field))
+	values := jen.Dict{}
+	for f, v := range contextFieldValues(op) {
+		if v != nil {
+			values[jen.Id(fieldGoNames[f])] = v
+		}
 	}
 	return values
 }
@@ -124,20 +138,12 @@ func (e *emitter) staticDispatcher(f *jen.File, op *opModel) {
 // named ctx<Field>. A field the op's context leaves unset is its zero value,
 // known at generation time: terms over it are decided here, not at run time.
 type staticFields struct {
-	op   *opModel
 	set  [runtime.NumFields]*jen.Statement // the value expression of each field the op sets
 	used [runtime.NumFields]bool           // fields some emitted condition reads
 }
 
 func newStaticFields(op *opModel) *staticFields {
-	s := &staticFields{op: op}
-	first := op.params[0].name
-	s.set[runtime.FieldPlatform] = jen.Id(first).Dot("Platform").Call()
-	s.set[runtime.FieldSM] = rt("DeviceSM").Call(jen.Int32().Call(jen.Id(first).Dot("DeviceIndex").Call()))
-	for _, c := range op.context {
-		s.set[c.field] = c.expr.convert(fieldValueType(c.field))
-	}
-	return s
+	return &staticFields{set: contextFieldValues(op)}
 }
 
 // ref returns the local holding f, marking it used, or nil when the op
@@ -240,12 +246,21 @@ func oneOf[T ~uint8](s *staticFields, terms *[]*jen.Statement, possible *bool, f
 		return
 	}
 	var alts []*jen.Statement
-	for _, x := range slices.Sorted(maps.Keys(names)) {
-		if set.Has(x) {
-			alts = append(alts, v.Clone().Op("==").Add(rt(names[x])))
-		}
+	for _, x := range members(set, names) {
+		alts = append(alts, v.Clone().Op("==").Add(rt(names[x])))
 	}
 	*terms = append(*terms, anyOf(alts))
+}
+
+// members lists, in value order, the values of names that set holds.
+func members[T ~uint8](set interface{ Has(T) bool }, names map[T]string) []T {
+	var out []T
+	for _, x := range slices.Sorted(maps.Keys(names)) {
+		if set.Has(x) {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 // notSet adds "!field" for a bool field the op sets; an unset bool is false.

@@ -7,9 +7,8 @@ import (
 	"go/scanner"
 	"go/token"
 	"math"
-	"strconv"
-
 	"slices"
+	"strconv"
 
 	"github.com/layerzero/lzgen/diag"
 	"github.com/layerzero/lzgen/runtime"
@@ -54,8 +53,8 @@ func (t valueType) isNumeric() bool { return t.isInt() || t == vFloat32 || t == 
 
 func (t valueType) isBool() bool { return t == vBool || t == vUntypedBool }
 
-var paramValueTypes = [...]valueType{TypeTensor: vTensor, TypeFloat32: vFloat32, TypeFloat64: vFloat64,
-	TypeInt: vInt, TypeInt32: vInt32, TypeInt64: vInt64, TypeBool: vBool}
+var paramValueTypes = [...]valueType{typeTensor: vTensor, typeFloat32: vFloat32, typeFloat64: vFloat64,
+	typeInt: vInt, typeInt32: vInt32, typeInt64: vInt64, typeBool: vBool}
 
 // accessorTypes lists the runtime.Tensor methods an expression may call and
 // their result types. Only Dim takes an argument (an int literal).
@@ -88,6 +87,21 @@ type expr struct {
 	value int64         // exInt; 0/1 for exBool
 	op    token.Token   // exBinary
 	x, y  *expr         // operands (exBinary, exCeilDiv), x alone for exParen
+}
+
+// find returns the first node of x, in pre-order, for which match holds,
+// or nil (also when x is nil).
+func (x *expr) find(match func(*expr) bool) *expr {
+	if x == nil {
+		return nil
+	}
+	if match(x) {
+		return x
+	}
+	if found := x.x.find(match); found != nil {
+		return found
+	}
+	return x.y.find(match)
 }
 
 // scope is what an expression may name.
@@ -307,7 +321,7 @@ func (c *exprChecker) accessor(n *ast.CallExpr, sel *ast.SelectorExpr) *expr {
 		return nil
 	}
 	p, ok := c.sc.param(recv.Name)
-	if !ok || p.typ != TypeTensor {
+	if !ok || p.typ != typeTensor {
 		c.errorf(recv, "%q is not a tensor param", recv.Name)
 		if h := diag.DidYouMean(recv.Name, c.sc.names()); h != "" && !ok {
 			c.diags.Hint("%s", h)

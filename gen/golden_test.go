@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -138,18 +139,30 @@ func lineDiff(want, got []byte) string {
 	return b.String()
 }
 
-// TestGenerateDeterministic generates every success case twice (and the
-// quickstart) and requires identical bytes.
+// TestGenerateDeterministic generates every golden case and the quickstart
+// manifest twice and requires identical diagnostics and bytes.
 func TestGenerateDeterministic(t *testing.T) {
+	const quickstart = "../examples/quickstart/kernels/kernels.yaml"
+	src, err := os.ReadFile(quickstart)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inputs := map[string]Input{"quickstart": {Manifest: quickstart, Source: src, OutDir: filepath.Dir(quickstart),
+		ImportPath: "github.com/layerzero/lzgen/examples/quickstart/kernels", CUDAHeader: "../../../kernels/cuda/lz_kernels.h"}}
 	for _, name := range goldenCases(t) {
-		in := goldenInput(t, name, nil)
+		inputs[name] = goldenInput(t, name, nil)
+	}
+	for name, in := range inputs {
 		first, d1 := Generate(in)
 		second, d2 := Generate(in)
 		if d1.String() != d2.String() {
 			t.Errorf("%s: diagnostics differ between runs", name)
 		}
-		keys := slices.Sorted(mapKeysOf(first.Files))
-		if !slices.Equal(keys, slices.Sorted(mapKeysOf(second.Files))) {
+		if name == "quickstart" && (d1.HasErrors() || len(first.Files) == 0) {
+			t.Fatalf("the quickstart manifest does not generate:\n%s", d1)
+		}
+		keys := slices.Sorted(maps.Keys(first.Files))
+		if !slices.Equal(keys, slices.Sorted(maps.Keys(second.Files))) {
 			t.Errorf("%s: file sets differ between runs", name)
 		}
 		for _, k := range keys {

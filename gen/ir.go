@@ -249,15 +249,12 @@ func (b *builder) launchExpr(r *rawExpr, op *opModel, sc scope) *expr {
 // unsetField returns the first context field x reads that op's context
 // builder leaves at zero.
 func (x *expr) unsetField(op *opModel) (runtime.Field, bool) {
-	if x == nil {
+	unset := x.find(func(e *expr) bool {
+		return e.kind == exField && !derivedFields[e.field] &&
+			!slices.ContainsFunc(op.context, func(c contextExpr) bool { return c.field == e.field })
+	})
+	if unset == nil {
 		return 0, false
 	}
-	if x.kind == exField && !derivedFields[x.field] &&
-		!slices.ContainsFunc(op.context, func(c contextExpr) bool { return c.field == x.field }) {
-		return x.field, true
-	}
-	if f, ok := x.x.unsetField(op); ok {
-		return f, true
-	}
-	return x.y.unsetField(op)
+	return unset.field, true
 }

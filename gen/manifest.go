@@ -20,29 +20,29 @@ type manifest struct {
 	dispatch   *yaml.Node // the dispatch section, nil when absent
 }
 
-// ParamType is the type of an operation parameter.
-type ParamType uint8
+// paramType is the type of an operation parameter, as the manifest names it.
+type paramType uint8
 
 // The parameter types a manifest may declare.
 const (
-	TypeTensor ParamType = iota
-	TypeFloat32
-	TypeFloat64
-	TypeInt
-	TypeInt32
-	TypeInt64
-	TypeBool
+	typeTensor paramType = iota
+	typeFloat32
+	typeFloat64
+	typeInt
+	typeInt32
+	typeInt64
+	typeBool
 )
 
 var paramTypeNames = [...]string{"tensor", "float32", "float64", "int", "int32", "int64", "bool"}
 
 // String returns the manifest spelling of the type.
-func (t ParamType) String() string { return paramTypeNames[t] }
+func (t paramType) String() string { return paramTypeNames[t] }
 
 // param is one parameter of an operation.
 type param struct {
 	name string
-	typ  ParamType
+	typ  paramType
 	pos  diag.Pos
 }
 

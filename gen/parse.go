@@ -140,7 +140,7 @@ func (p *decoder) op(f diag.Field) *opDecl {
 		p.diags.Errorf(op.pos, "operation %s has no reference kernel", op.name)
 		p.diags.Hint("add `reference: <kernel>`, the kernel every fallback ends with")
 	}
-	if paramsOK && (len(op.params) == 0 || op.params[0].typ != TypeTensor) {
+	if paramsOK && (len(op.params) == 0 || op.params[0].typ != typeTensor) {
 		p.diags.Errorf(op.pos, "operation %s must have a tensor as its first param", op.name)
 		p.diags.Hint("the call's platform and device are read from the first tensor")
 	}
@@ -228,10 +228,10 @@ func (p *decoder) paramName(n *yaml.Node, s string, names, fields map[string]boo
 	names[s], fields[exportName(s)] = true, true
 }
 
-func parseParamType(s string) (ParamType, bool) {
+func parseParamType(s string) (paramType, bool) {
 	for i, n := range paramTypeNames {
 		if n == s {
-			return ParamType(i), true
+			return paramType(i), true
 		}
 	}
 	return 0, false
@@ -312,7 +312,7 @@ func (p *decoder) kernel(f diag.Field) *kernelDecl {
 		p.diags.Errorf(k.pos, "kernel name %q must be lowercase letters, digits and underscores, starting with a letter", k.name)
 	}
 	var when, cpu, cuda *yaml.Node
-	var hasBackend bool
+	var hasBackend, backendOK bool
 	for _, g := range diag.Mapping(&p.diags, p.file, f.Value, "kernel "+k.name, kernelKeys) {
 		switch g.Name() {
 		case "op":
@@ -323,7 +323,7 @@ func (p *decoder) kernel(f diag.Field) *kernelDecl {
 			hasBackend = true
 			if s, ok := p.str(g.Value, "backend"); ok {
 				if b, ok := runtime.ParsePlatform(s); ok {
-					k.backend = b
+					k.backend, backendOK = b, true
 				} else {
 					p.diags.Errorf(p.at(g.Value), "unknown backend %q", s)
 					p.hintOr(s, []string{"cpu", "cuda"}, "backends: cpu, cuda")
@@ -348,7 +348,10 @@ func (p *decoder) kernel(f diag.Field) *kernelDecl {
 	if !hasBackend {
 		p.diags.Errorf(k.pos, "kernel %s has no backend (cpu or cuda)", k.name)
 	}
-	if !hasBackend || p.diags.HasErrors() && k.backend == runtime.PlatformCPU && cpu == nil {
+	// A kernel whose backend is missing or invalid (reported) is read as a
+	// cpu kernel only when it has a cpu section; otherwise nothing says
+	// which implementation section it needs.
+	if !hasBackend || !backendOK && cpu == nil {
 		return nil
 	}
 	k.when.Platform = k.backend
@@ -361,12 +364,12 @@ func (p *decoder) kernel(f diag.Field) *kernelDecl {
 
 // impl parses the kernel's cpu or cuda section, whichever its backend needs.
 func (p *decoder) impl(k *kernelDecl, cpu, cuda *yaml.Node) {
-	want, have, other := "cpu", cpu, cuda
+	want, have, otherName, other := "cpu", cpu, "cuda", cuda
 	if k.backend == runtime.PlatformCUDA {
-		want, have, other = "cuda", cuda, cpu
+		want, have, otherName, other = "cuda", cuda, "cpu", cpu
 	}
 	if other != nil {
-		p.diags.Errorf(p.at(other), "kernel %s has backend %s but a %s section", k.name, k.backend, map[bool]string{true: "cpu", false: "cuda"}[want == "cuda"])
+		p.diags.Errorf(p.at(other), "kernel %s has backend %s but a %s section", k.name, k.backend, otherName)
 	}
 	if have == nil {
 		p.diags.Errorf(k.pos, "kernel %s with backend %s needs a %s section", k.name, k.backend, want)
@@ -376,6 +379,7 @@ func (p *decoder) impl(k *kernelDecl, cpu, cuda *yaml.Node) {
 		k.cuda = p.cudaSection(have)
 		return
 	}
+	reported := len(p.diags)
 	for _, g := range diag.Mapping(&p.diags, p.file, have, "cpu", cpuKeys) {
 		s, ok := p.str(g.Value, "cpu.func")
 		if !ok {
@@ -394,7 +398,7 @@ func (p *decoder) impl(k *kernelDecl, cpu, cuda *yaml.Node) {
 			p.diags.Errorf(k.cpuFuncPos, "cpu.func %q: %q is not an exported Go function name", s, k.cpuFunc)
 		}
 	}
-	if k.cpuFunc == "" && !p.diags.HasErrors() {
+	if k.cpuFunc == "" && len(p.diags) == reported {
 		p.diags.Errorf(p.at(have), "cpu section of kernel %s needs func", k.name)
 	}
 }

@@ -74,8 +74,8 @@ func (l *PackageLoader) Resolve(importPaths []string) (map[string]*types.Package
 }
 
 // goTypeOf is the Go type a manifest param type stands for.
-var goTypeOf = [...]string{TypeTensor: runtimePkg + ".Tensor", TypeFloat32: "float32", TypeFloat64: "float64",
-	TypeInt: "int", TypeInt32: "int32", TypeInt64: "int64", TypeBool: "bool"}
+var goTypeOf = [...]string{typeTensor: runtimePkg + ".Tensor", typeFloat32: "float32", typeFloat64: "float64",
+	typeInt: "int", typeInt32: "int32", typeInt64: "int64", typeBool: "bool"}
 
 // checkSignatures checks every cpu kernel function of m and returns the
 // loaded packages' names by import path.

@@ -31,27 +31,9 @@ func (p *decoder) when(n *yaml.Node, k *kernelDecl) {
 				p.diags.Hint("the platform is implied by the backend; remove it")
 			}
 		case "dtypes":
-			for _, item := range p.list(v, "dtypes") {
-				if s, ok := p.str(item, "dtype"); ok {
-					if d, ok := runtime.ParseDType(s); ok {
-						c.DTypes = c.DTypes.With(d)
-					} else {
-						p.diags.Errorf(p.at(item), "unknown dtype %q", s)
-						p.hintOr(s, runtime.DTypeNames(), "dtypes: "+strings.Join(runtime.DTypeNames(), ", "))
-					}
-				}
-			}
+			enumList(p, v, "dtype", runtime.ParseDType, runtime.DTypeNames(), func(d runtime.DType) { c.DTypes = c.DTypes.With(d) })
 		case "layouts":
-			for _, item := range p.list(v, "layouts") {
-				if s, ok := p.str(item, "layout"); ok {
-					if l, ok := runtime.ParseLayout(s); ok {
-						c.Layouts = c.Layouts.With(l)
-					} else {
-						p.diags.Errorf(p.at(item), "unknown layout %q", s)
-						p.hintOr(s, runtime.LayoutNames(), "layouts: "+strings.Join(runtime.LayoutNames(), ", "))
-					}
-				}
-			}
+			enumList(p, v, "layout", runtime.ParseLayout, runtime.LayoutNames(), func(l runtime.Layout) { c.Layouts = c.Layouts.With(l) })
 		case "min_sm", "max_sm":
 			sm, ok := p.nonNegative(v, f.Name())
 			if !ok {
@@ -86,6 +68,24 @@ func (p *decoder) when(n *yaml.Node, k *kernelDecl) {
 	}
 	if c.MinSM != 0 && c.MaxSM != 0 && c.MinSM > c.MaxSM {
 		p.diags.Errorf(p.at(n), "min_sm %d is above max_sm %d: the kernel can never run", c.MinSM, c.MaxSM)
+	}
+}
+
+// enumList parses a list of item names (dtypes, layouts) with parse and
+// hands each value to add; an unknown name is reported with a did-you-mean
+// hint over names.
+func enumList[T any](p *decoder, n *yaml.Node, item string, parse func(string) (T, bool), names []string, add func(T)) {
+	for _, node := range p.list(n, item+"s") {
+		s, ok := p.str(node, item)
+		if !ok {
+			continue
+		}
+		if v, ok := parse(s); ok {
+			add(v)
+			continue
+		}
+		p.diags.Errorf(p.at(node), "unknown %s %q", item, s)
+		p.hintOr(s, names, item+"s: "+strings.Join(names, ", "))
 	}
 }
 

@@ -91,7 +91,7 @@ func setField(c *runtime.Context, f runtime.Field, value string) error {
 	default:
 		v, err := strconv.ParseInt(value, 10, 32)
 		if err != nil || v < 0 {
-			return fmt.Errorf("want a non-negative integer below %d", math.MaxInt32)
+			return fmt.Errorf("want a non-negative integer up to %d", math.MaxInt32)
 		}
 		c.SetInt(f, v)
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -26,11 +25,8 @@ func explain(args []string, stdout, stderr io.Writer) int {
 	ctxFlag := fs.String("ctx", "", "the call's context as field=value pairs, e.g. platform=cuda,sm=90,dtype=bfloat16,head_dim=128")
 	rules := fs.String("rules", "", "a rules file: explain in CONFIG mode under it")
 	assumeCUDA := fs.Bool("assume-cuda", false, "explain as on a machine with a CUDA driver, even without one")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	if *manifest == "" || *opName == "" || fs.NArg() > 0 {
 		fmt.Fprintln(stderr, explainUsage)

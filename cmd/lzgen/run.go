@@ -40,11 +40,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	header := fs.String("cuda-header", "", "where to write the C header of the cuda kernels, relative to -out")
 	check := fs.Bool("check", false, "write nothing; exit 1 when the files on disk are stale")
 	version := fs.Bool("version", false, "print the version and exit")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	if *version {
 		fmt.Fprintf(stdout, "lzgen generated-code version %d, manifest version %d\n", runtime.GenVersion, gen.ManifestVersion)
@@ -72,10 +69,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitFail
 	}
 	if *check {
-		for _, p := range plan.stale() {
+		stale := plan.stale()
+		for _, p := range stale {
 			fmt.Fprintf(stderr, "lzgen: %s is stale; run lzgen -manifest %s\n", p, *manifest)
 		}
-		if len(plan.stale()) > 0 {
+		if len(stale) > 0 {
 			return exitFail
 		}
 		return exitOK
@@ -85,6 +83,20 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitFail
 	}
 	return exitOK
+}
+
+// parseFlags parses args into fs (which reports a bad flag to its output).
+// When ok is false the command returns code at once: exitOK after -help,
+// exitUsage after a bad flag.
+func parseFlags(fs *flag.FlagSet, args []string) (code int, ok bool) {
+	err := fs.Parse(args)
+	switch {
+	case err == nil:
+		return exitOK, true
+	case errors.Is(err, flag.ErrHelp):
+		return exitOK, false
+	}
+	return exitUsage, false
 }
 
 // job is one generation request with its paths resolved.

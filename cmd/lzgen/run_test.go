@@ -138,6 +138,11 @@ func TestUsage(t *testing.T) {
 	assert.Equal(t, exitUsage, code)
 	code, _, _ = lzgen("explain")
 	assert.Equal(t, exitUsage, code)
+	for _, args := range [][]string{{"-h"}, {"explain", "-h"}, {"vet-rules", "-h"}} {
+		code, _, stderr = lzgen(args...)
+		assert.Equal(t, exitOK, code, "%v asks for help", args)
+		assert.Contains(t, stderr, "-manifest", "%v prints the flags", args)
+	}
 	code, stdout, _ := lzgen("-version")
 	assert.Equal(t, exitOK, code)
 	assert.Contains(t, stdout, "lzgen generated-code version 1")

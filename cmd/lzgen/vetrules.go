@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -21,11 +20,8 @@ func vetRules(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	manifest := fs.String("manifest", "", "the kernel manifest the rules apply to (required)")
 	strict := fs.Bool("strict", false, "fail on warnings too, as an engine built with WithStrict does")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	if *manifest == "" || fs.NArg() == 0 {
 		fmt.Fprintln(stderr, vetRulesUsage)

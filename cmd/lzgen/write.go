@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"maps"
 	"os"
 	"path/filepath"
@@ -56,8 +57,10 @@ func generatedByLzgen(path string) bool {
 	}
 	defer f.Close()
 	buf := make([]byte, len(gen.HeaderLine)+1)
-	n, _ := f.Read(buf)
-	return bytes.HasPrefix(buf[:n], []byte(gen.HeaderLine+"\n"))
+	if _, err := io.ReadFull(f, buf); err != nil {
+		return false // shorter than the header, or unreadable
+	}
+	return bytes.Equal(buf, []byte(gen.HeaderLine+"\n"))
 }
 
 // stale lists, sorted, the files that are out of date or to be removed.

@@ -17,6 +17,10 @@ import (
 // the static order that runtime.Constraints.Check accepts, and the fallback
 // must try exactly the accepted ones after it.
 func TestStaticConditionsAgreeWithCheck(t *testing.T) {
+	t.Cleanup(func() {
+		runtime.SetDeviceSM(0, 0)
+		testkernels.Reset()
+	})
 	rng := rand.New(rand.NewPCG(1, 2))
 	layouts := []runtime.Layout{runtime.LayoutRowMajor, runtime.BSHD, runtime.BHSD, runtime.NHD, runtime.HND}
 	dtypes := []runtime.DType{runtime.Float32, runtime.Float16, runtime.BFloat16}
@@ -78,8 +82,6 @@ func TestStaticConditionsAgreeWithCheck(t *testing.T) {
 		}
 		require.Equal(t, want, got, "context %d: %+v", i, c)
 	}
-	runtime.SetDeviceSM(0, 0)
-	testkernels.Reset()
 }
 
 func layoutRank(l runtime.Layout) int {
