@@ -1,6 +1,7 @@
 package gen
 
 import (
+	"errors"
 	"fmt"
 	"go/types"
 	"slices"
@@ -19,34 +20,42 @@ import (
 // FuncResolver loads the type information of the Go packages cpu kernels
 // live in.
 type FuncResolver interface {
-	// Resolve returns the packages with the given import paths. A package
-	// that cannot be loaded is missing from the map, or has an error.
-	Resolve(importPaths []string) (map[string]*types.Package, error)
+	// Resolve returns what loading each of the given import paths gave: the
+	// package's types or the reason it cannot be loaded. The error is for a
+	// failure of the loader itself, not of one package.
+	Resolve(importPaths []string) (map[string]LoadedPackage, error)
+}
+
+// LoadedPackage is the outcome of loading one package: its type
+// information, or Err saying why it could not be loaded (a missing module,
+// a compile error), which the diagnostic at the manifest line then carries.
+type LoadedPackage struct {
+	Types *types.Package
+	Err   error
 }
 
 // PackageLoader is a FuncResolver backed by golang.org/x/tools/go/packages,
 // run in Dir (the output directory, so that the user's go.mod decides which
-// versions are loaded). It caches what it loaded, so one loader can serve
-// many runs.
+// versions are loaded). It caches what it loaded, failures included, so one
+// loader can serve many runs.
 type PackageLoader struct {
 	Dir   string
 	mu    sync.Mutex
-	cache map[string]*types.Package
-	errs  map[string]error
+	cache map[string]LoadedPackage
 }
 
 // NewPackageLoader returns a loader that resolves import paths from dir.
 func NewPackageLoader(dir string) *PackageLoader {
-	return &PackageLoader{Dir: dir, cache: map[string]*types.Package{}, errs: map[string]error{}}
+	return &PackageLoader{Dir: dir, cache: map[string]LoadedPackage{}}
 }
 
 // Resolve loads the packages not loaded yet in one go/packages call.
-func (l *PackageLoader) Resolve(importPaths []string) (map[string]*types.Package, error) {
+func (l *PackageLoader) Resolve(importPaths []string) (map[string]LoadedPackage, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	var missing []string
 	for _, p := range importPaths {
-		if _, ok := l.cache[p]; !ok && l.errs[p] == nil {
+		if _, ok := l.cache[p]; !ok {
 			missing = append(missing, p)
 		}
 	}
@@ -58,19 +67,46 @@ func (l *PackageLoader) Resolve(importPaths []string) (map[string]*types.Package
 		}
 		for _, p := range pkgs {
 			if len(p.Errors) > 0 {
-				l.errs[p.PkgPath] = p.Errors[0]
+				l.cache[p.PkgPath] = LoadedPackage{Err: loadError(p.Errors)}
 				continue
 			}
-			l.cache[p.PkgPath] = p.Types
+			l.cache[p.PkgPath] = LoadedPackage{Types: p.Types}
+		}
+		for _, p := range missing {
+			if _, ok := l.cache[p]; !ok {
+				l.cache[p] = LoadedPackage{Err: errors.New("go/packages returned no package for it")}
+			}
 		}
 	}
-	out := make(map[string]*types.Package, len(importPaths))
+	out := make(map[string]LoadedPackage, len(importPaths))
 	for _, p := range importPaths {
-		if t, ok := l.cache[p]; ok {
-			out[p] = t
-		}
+		out[p] = l.cache[p]
 	}
 	return out, nil
+}
+
+// loadError turns a package's load errors into one single-line error: the
+// first error (without the "-: " go/packages puts before a position-less
+// one; go's "; to add it:\n\tgo get ..." advice joined onto the line) and
+// how many more there are.
+func loadError(errs []packages.Error) error {
+	first := errs[0].Msg
+	if errs[0].Pos != "" {
+		first = errs[0].Pos + ": " + first
+	}
+	first = strings.Join(strings.Fields(first), " ")
+	if len(errs) > 1 {
+		return fmt.Errorf("%s (and %d more errors)", first, len(errs)-1)
+	}
+	return errors.New(first)
+}
+
+// loadProblem is the reason appended to a "cannot load package" diagnostic.
+func (p LoadedPackage) loadProblem() string {
+	if p.Err == nil {
+		return "" // the resolver did not say why
+	}
+	return ": " + p.Err.Error()
 }
 
 // goTypeOf is the Go type a manifest param type stands for.
@@ -103,18 +139,20 @@ func checkSignatures(m *model, r FuncResolver, diags *diag.List) map[string]stri
 	}
 	names := make(map[string]string, len(pkgs))
 	for path, pkg := range pkgs {
-		names[path] = pkg.Name()
+		if pkg.Types != nil {
+			names[path] = pkg.Types.Name()
+		}
 	}
 	for _, k := range m.kernels {
 		if k.cuda != nil {
 			continue
 		}
-		pkg, ok := pkgs[k.cpuPkg]
-		if !ok {
-			diags.Errorf(k.cpuPos, "kernel %s: cannot load package %q", k.name, k.cpuPkg)
+		pkg := pkgs[k.cpuPkg]
+		if pkg.Types == nil {
+			diags.Errorf(k.cpuPos, "kernel %s: cannot load package %q%s", k.name, k.cpuPkg, pkg.loadProblem())
 			continue
 		}
-		if msg, hint := signatureProblem(pkg, k); msg != "" {
+		if msg, hint := signatureProblem(pkg.Types, k); msg != "" {
 			diags.Errorf(k.cpuPos, "kernel %s: %s", k.name, msg)
 			diags.Hint("%s", hint)
 		}
@@ -125,12 +163,13 @@ func checkSignatures(m *model, r FuncResolver, diags *diag.List) map[string]stri
 // moduleSetType is the type cuda.ptx_package's PTX variable must have.
 const moduleSetType = "*" + cudaPkg + ".ModuleSet"
 
-// checkPTXPackage requires `var PTX *cuda.ModuleSet` in pkg, the package
-// named by cuda.ptx_package (nil when it could not be loaded).
-func checkPTXPackage(m *model, pkg *types.Package, diags *diag.List) {
+// checkPTXPackage requires `var PTX *cuda.ModuleSet` in loaded, the package
+// named by cuda.ptx_package.
+func checkPTXPackage(m *model, loaded LoadedPackage, diags *diag.List) {
 	hint := "the package must declare `var PTX = cuda.NewModuleSet(ptxFS, \"ptx\")` over its embedded PTX, like github.com/layerzero/lzgen/kernels/cuda"
+	pkg := loaded.Types
 	if pkg == nil {
-		diags.Errorf(m.ptxPos, "cuda.ptx_package: cannot load package %q", m.ptxPackage)
+		diags.Errorf(m.ptxPos, "cuda.ptx_package: cannot load package %q%s", m.ptxPackage, loaded.loadProblem())
 		diags.Hint("%s", hint)
 		return
 	}

@@ -130,6 +130,16 @@ func TestPTXPackageIsChecked(t *testing.T) {
 	assert.Contains(t, stderr, manifest+":3:21: cuda.ptx_package: example.com/tiny/k.PTX is int, want *github.com/layerzero/lzgen/runtime/cuda.ModuleSet")
 }
 
+// TestUnloadablePackageReason: a package the user's module cannot provide is
+// reported at its manifest line with go/packages' reason, not just "cannot
+// load package".
+func TestUnloadablePackageReason(t *testing.T) {
+	manifest := tempModule(t, strings.Replace(cudaOnly, "example.com/tiny/ptx", "example.com/elsewhere/ptx", 1))
+	code, _, stderr := lzgen("-manifest", manifest)
+	assert.Equal(t, exitFail, code)
+	assert.Contains(t, stderr, manifest+`:3:21: cuda.ptx_package: cannot load package "example.com/elsewhere/ptx": no required module provides package example.com/elsewhere/ptx; to add it: go get example.com/elsewhere/ptx (`)
+}
+
 func TestUsage(t *testing.T) {
 	code, _, stderr := lzgen()
 	assert.Equal(t, exitUsage, code)

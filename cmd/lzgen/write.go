@@ -70,12 +70,29 @@ func (p *plan) stale() []string {
 	return out
 }
 
-// apply writes every changed file atomically (temporary file, then rename,
-// so no reader sees half a file) and removes stale ones.
+// apply brings the output directory up to date in two phases, so that a
+// failure leaves it as it was rather than half updated. First every changed
+// file is written to a synced temporary file beside its target; only when
+// all of them are written are they renamed into place (a rename is atomic,
+// so no reader sees half a file) and the stale files removed. A failure in
+// the first phase removes the temporary files and touches no target; only a
+// failing rename itself (the targets were checked when planning) can leave
+// some files renamed.
 func (p *plan) apply() error {
-	for _, path := range slices.Sorted(maps.Keys(p.writes)) {
-		if err := writeAtomic(path, p.writes[path]); err != nil {
+	targets := slices.Sorted(maps.Keys(p.writes))
+	temps := make([]string, 0, len(targets))
+	for _, path := range targets {
+		tmp, err := writeTemp(path, p.writes[path])
+		if err != nil {
+			removeTemps(temps)
 			return err
+		}
+		temps = append(temps, tmp)
+	}
+	for i, path := range targets {
+		if err := os.Rename(temps[i], path); err != nil {
+			removeTemps(temps[i:])
+			return fmt.Errorf("writing %s: %w", path, err)
 		}
 	}
 	for _, path := range p.removes {
@@ -86,28 +103,47 @@ func (p *plan) apply() error {
 	return nil
 }
 
-func writeAtomic(path string, content []byte) error {
+// tempPattern names apply's temporary files; the leading dot keeps go
+// tooling from reading one as a source file.
+const tempPattern = ".lzgen-*.tmp"
+
+// writeTemp writes content to a new temporary file in path's directory
+// (creating the directory), flushed to disk with mode 0644, and returns
+// its name. On failure nothing is left behind but the directory.
+func writeTemp(path string, content []byte) (name string, err error) {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
+		return "", fmt.Errorf("writing %s: %w", path, err)
 	}
-	tmp, err := os.CreateTemp(dir, ".lzgen-*.tmp")
+	tmp, err := os.CreateTemp(dir, tempPattern)
 	if err != nil {
-		return err
+		return "", fmt.Errorf("writing %s: %w", path, err)
 	}
-	defer os.Remove(tmp.Name()) // no-op once renamed
-	if _, err := tmp.Write(content); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
+	defer func() {
+		if err != nil {
+			os.Remove(tmp.Name())
+		}
+	}()
+	_, err = tmp.Write(content)
+	if err == nil {
+		err = tmp.Chmod(0o644)
 	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+	if err == nil {
+		err = tmp.Sync()
 	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
+	if closeErr := tmp.Close(); err == nil {
+		err = closeErr
 	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+	if err != nil {
+		return "", fmt.Errorf("writing %s: %w", path, err)
 	}
-	return nil
+	return tmp.Name(), nil
+}
+
+// removeTemps deletes temporary files apply will not rename; a file that
+// cannot be removed is left (there is a more useful error to report).
+func removeTemps(names []string) {
+	for _, name := range names {
+		os.Remove(name)
+	}
 }
